@@ -1,0 +1,74 @@
+"""`python -m simulator`: run the reference portal alone."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+
+import uvicorn
+
+from .app import Settings, create_app
+
+
+def parse_smtp(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
+    return host, int(port)
+
+
+def parse_port(value: str) -> int:
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {value!r}")
+    return int(value)
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(prog="python -m simulator", description="The reference billing portal.")
+    cli.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    cli.add_argument("--port", type=parse_port, default=8000, help="port to listen on; 0 picks a free one")
+    cli.add_argument("--smtp", type=parse_smtp, required=True, help="HOST:PORT of the SMTP relay (the mail sink)")
+    cli.add_argument("--control-token", required=True, help="bearer token the control API requires")
+    cli.add_argument("--db", default=":memory:", help="SQLite file (default: in memory)")
+    cli.add_argument("--public-url", help="base URL in links (default http://HOST:PORT)")
+    return cli
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
+def main(argv: list[str] | None = None) -> int:
+    cli = parser()
+    args = cli.parse_args(argv)
+    if not args.control_token.strip():
+        cli.error("--control-token may not be empty")
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as error:
+        cli.error(f"cannot listen on {args.host}:{args.port}: {error.strerror}")
+    port = sock.getsockname()[1]
+    public_url = (args.public_url or f"http://{args.host}:{port}").rstrip("/")
+    settings = Settings(
+        public_url=public_url,
+        control_token=args.control_token,
+        smtp_host=args.smtp[0],
+        smtp_port=args.smtp[1],
+        db_path=args.db,
+    )
+    print(f"portal   {public_url}/s/<site>", flush=True)
+    print(f"control  {public_url}/control", flush=True)
+    print(f"ready    {public_url}", flush=True)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))
+    server.run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
