@@ -19,7 +19,7 @@ from .records import Customer
 from .rules import Access, Outcome
 from .service import Portal, SignedIn
 from .store import Site
-from .validation import InvalidInput
+from .validation import InvalidInput, record_id
 
 SESSION = "portal_session"
 DEVICE = "portal_device"
@@ -88,9 +88,12 @@ class Page:
 
     async def form(self) -> dict[str, str]:
         """The posted form, after the CSRF check (SEC-4); InvalidInput on anything off."""
+        # With Referrer-Policy: no-referrer browsers send "Origin: null" even from our own
+        # pages, so a null origin proves nothing either way: the CSRF token below decides.
         origin = self.request.headers.get("origin")
         own = f"{self.request.url.scheme}://{self.request.url.netloc}"
-        if origin is not None and origin != own:
+        cross_site = self.request.headers.get("sec-fetch-site") == "cross-site"
+        if cross_site or (origin not in (None, "null") and origin != own):
             raise Forbidden("This form was sent from another site.")
         async with self.request.form(max_files=0, max_fields=10, max_part_size=MAX_FORM_FIELD) as form:
             fields = {key: value for key, value in form.items() if isinstance(value, str)}
@@ -186,11 +189,11 @@ async def open_email_link(request: Request) -> Response:
 async def open_management_url(request: Request) -> Response:
     page = Page(request)
     params = request.path_params
-    if not (params["customer"].isdigit() and params["created"].isdigit()) or len(params["created"]) > 12:
+    customer_id, created = record_id(params["customer"]), record_id(params["created"])
+    if customer_id is None or created is None:
         return page.redirect("/link-invalid")
     access, customer, signed = page.portal.open_management_url(
-        page.site, int(params["customer"]), int(params["created"]), params["signature"],
-        page.device(), page.session_token,
+        page.site, customer_id, created, params["signature"], page.device(), page.session_token
     )
     if signed is None:
         return page.outcome(access, customer)
@@ -201,9 +204,10 @@ async def open_management_url(request: Request) -> Response:
 def _verify_cookie(page: Page) -> tuple[int, str, str] | None:
     customer, _, rest = page.request.cookies.get(VERIFY, "").partition(":")
     reason, _, ticket = rest.partition(":")
-    if not customer.isdigit() or reason not in (Outcome.VERIFY_DEVICE.value, Outcome.VERIFY_EMAIL.value):
+    customer_id = record_id(customer)
+    if customer_id is None or reason not in (Outcome.VERIFY_DEVICE.value, Outcome.VERIFY_EMAIL.value):
         return None
-    return int(customer), reason, ticket
+    return customer_id, reason, ticket
 
 
 async def verify_device_page(request: Request) -> Response:
@@ -240,6 +244,8 @@ async def choose_password_page(request: Request) -> Response:
     signed = _signed_in(page)
     if signed is None:
         return page.redirect("/login")
+    if not page.site.policy.password_login_enabled:  # PW-1: no password form (and no 500)
+        return page.redirect("/")
     if request.method == "GET":
         return page.render("choose_password.html", customer=signed.customer)
     fields = await page.form()

@@ -1,0 +1,106 @@
+Feature: The management URL
+  Every portal email carries the customer's management URL. It opens the portal on a device the
+  customer has verified; with email verification off, it opens the portal anywhere.
+
+  @MU-1 @must
+  Scenario: An account email carries the management URL
+    Given Ada accepted her invitation on her laptop
+    When the merchant sends Ada an account email
+    Then her account email holds her management URL
+
+  @MU-2 @SES-3 @must
+  Scenario: The management URL starts a new session on a verified device
+    Given Ada accepted her invitation on her laptop
+    And her session on her laptop ended after 31 minutes of inactivity
+    When she opens her management URL on her laptop
+    Then her laptop shows her account
+
+  @MU-3 @EV-2 @must
+  Scenario: A device that is not verified is asked to verify it
+    Given Ada accepted her invitation on her laptop
+    When she opens her management URL on her phone
+    Then her phone is asked to verify this device
+    And her phone does not show her account
+
+  @MU-3 @must
+  Scenario: The verify page emails a login link to the customer's address
+    Given Ada accepted her invitation on her laptop
+    And she opened her management URL on her phone
+    When she asks for a login link from the verify page on her phone
+    Then she receives a new login link
+
+  @MU-4 @EV-3 @must
+  Scenario Outline: Without email verification the management URL opens the portal on any device
+    Given email verification is not required
+    And Ada was invited
+    When she opens her management URL on her <device>
+    Then her <device> shows her account
+
+    Examples:
+      | device |
+      | laptop |
+      | phone  |
+
+  @MU-5 @must
+  Scenario Outline: A management URL expires after its time to live
+    Given management URLs expire after 65 days
+    And Ada accepted her invitation on her laptop
+    And she kept her management URL
+    When <days> days pass
+    And she opens the management URL she kept on her laptop
+    Then her laptop <outcome>
+
+    Examples:
+      | days | outcome                      |
+      | 64   | shows her account            |
+      | 65   | is offered a new login link  |
+
+  @MU-6 @must
+  Scenario Outline: The same management URL is handed out until it is renewed
+    Given management URLs are renewed every 15 days
+    And Ada accepted her invitation on her laptop
+    And she kept her management URL
+    When <days> days pass
+    Then the merchant is handed <which> management URL
+
+    Examples:
+      | days | which    |
+      | 14   | the same |
+      | 15   | a new    |
+
+  @MU-6 @must
+  Scenario: A renewed management URL leaves the old one working
+    Given management URLs are renewed every 15 days
+    And Ada accepted her invitation on her laptop
+    And she kept her management URL
+    When 16 days pass
+    And the merchant is handed a new management URL
+    And she opens the management URL she kept on her laptop
+    Then her laptop shows her account
+
+  @MU-7 @must
+  Scenario Outline: Reading the management URL is limited until a new one is available
+    Given management URLs are renewed every 15 days
+    And Ada was invited
+    And the merchant read her management URL 15 times
+    When <days> days pass
+    And the merchant reads her management URL again
+    Then the merchant is <outcome>
+
+    Examples:
+      | days | outcome                            |
+      | 1    | told it was read too often         |
+      | 15   | answered with a new management URL |
+
+  @MU-8 @should
+  Scenario: A tampered management URL grants nothing
+    Given Ada accepted her invitation on her laptop
+    When she opens a tampered copy of her management URL on her laptop
+    Then her laptop is told the link is not valid
+
+  @MU-8 @should
+  Scenario: Another customer's management URL grants nothing on a customer's device
+    Given Ada accepted her invitation on her laptop
+    And Ben accepted his invitation on his laptop
+    When Ada opens Ben's management URL on her laptop
+    Then her laptop does not show Ben's account

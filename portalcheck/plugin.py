@@ -1,0 +1,147 @@
+"""The suite's pytest plugin: the target, the mail sink, the browser, a test site per scenario.
+
+Session fixtures start once per worker process; every scenario gets a test site of its own,
+fresh customers and fresh browser contexts, so `pytest -n N` is safe against one target.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from faker import Faker
+from playwright.sync_api import Browser, sync_playwright
+
+from fake_mail import MailSink
+
+from . import rules
+from .cast import Cast
+from .control import ControlClient, SiteControl
+from .profile import Profile, ProfileError, load
+from .reference import ReferencePortal
+
+CHROMIUM = "/usr/bin/chromium"
+# What Debian's Chromium needs in this sandbox: no sandbox as root, no calls home.
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+CAPABILITY_MARKS = {"password": "password_login", "clock": "clock"}
+LEVEL_MARKS = ("must", "should", "ref")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("portalcheck")
+    group.addoption("--profile", default=None, help="target profile (TOML); default: the bundled simulator")
+    group.addoption("--run-dir", default=None, help="folder for this run's evidence (default reports/<time>)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for rule in rules.load():
+        config.addinivalue_line("markers", f"{rule.id}: {rule.level} — {rule.text}")
+    for level in LEVEL_MARKS:
+        config.addinivalue_line("markers", f"{level}: a rule of level {level.upper()}")
+    for mark, capability in CAPABILITY_MARKS.items():
+        config.addinivalue_line("markers", f"{mark}: needs the target capability {capability}")
+    if not hasattr(config, "workerinput") and config.option.run_dir is None:
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        config.option.run_dir = str(Path(config.rootpath) / "reports" / f"{stamp}-{os.getpid()}")
+    elif hasattr(config, "workerinput"):
+        config.option.run_dir = config.workerinput["portalcheck_run_dir"]  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: every worker writes evidence into the controller's run folder."""
+    node.workerinput["portalcheck_run_dir"] = node.config.option.run_dir
+
+
+@pytest.fixture(scope="session")
+def profile(pytestconfig: pytest.Config) -> Profile:
+    try:
+        return load(pytestconfig.getoption("profile"))
+    except ProfileError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+@pytest.fixture(scope="session")
+def mail_sink(profile: Profile) -> Iterator[MailSink]:
+    sink = MailSink(host=profile.sink_host, smtp_port=profile.sink_port)
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def target(profile: Profile, mail_sink: MailSink) -> Iterator[tuple[str, str]]:
+    """(control URL, control token) of the target; the bundled simulator is started here."""
+    if profile.is_reference:
+        with ReferencePortal(smtp_host=mail_sink.host, smtp_port=mail_sink.smtp_port) as portal:
+            yield portal.control_url, portal.token
+        return
+    token = os.environ.get(profile.control_token_env)
+    if not token:
+        raise pytest.UsageError(f"profile {profile.path}: set {profile.control_token_env} to the control token")
+    yield profile.control_url, token
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def site(target: tuple[str, str]) -> Iterator[SiteControl]:
+    """A test site of this scenario's own, deleted afterwards with everything in it."""
+    client = ControlClient(*target)
+    test_site = SiteControl.create(client)
+    yield test_site
+    test_site.delete()
+    client.close()
+
+
+@pytest.fixture
+def cast(site: SiteControl, browser: Browser, profile: Profile, mail_sink: MailSink) -> Iterator[Cast]:
+    troupe = Cast(site=site, browser=browser, profile=profile, sink=mail_sink, faker=Faker())
+    yield troupe
+    troupe.dismiss()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A scenario needing a capability the target lacks is not applicable, and says which."""
+    needed = [capability for mark, capability in CAPABILITY_MARKS.items() if item.get_closest_marker(mark)]
+    if not needed:
+        return
+    target_profile = load(item.config.getoption("profile"))
+    missing = [capability for capability in needed if not target_profile.has(capability)]
+    if missing:
+        pytest.skip(f"not applicable: the target lacks {', '.join(missing)}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """On a failure, save the evidence while the browsers are still open, and name it."""
+    report = yield
+    troupe = getattr(item, "funcargs", {}).get("cast")
+    if report.when == "call" and report.failed and isinstance(troupe, Cast):
+        folder = Path(item.config.option.run_dir) / _slug(item.nodeid)
+        try:
+            saved = troupe.save_evidence(folder)
+        except Exception as error:  # evidence is a help, never the cause of a failure
+            report.sections.append(("evidence", f"could not save evidence: {error!r}"))
+        else:
+            listing = "\n".join(str(path) for path in saved)
+            report.sections.append(("evidence", f"saved in {folder}:\n{listing}"))
+            report.user_properties.append(("evidence", str(folder)))
+    return report
+
+
+def _slug(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::")[-1])[:120]

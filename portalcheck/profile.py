@@ -1,0 +1,141 @@
+"""A target profile: one TOML file that tells the suite how to reach a portal (CONTRACT v1)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Mapping
+
+REFERENCE = Path(__file__).parent / "profiles" / "reference.toml"
+
+EMAIL_KINDS = ("invitation", "login_link", "account")
+SELECTORS = (
+    "signed_in", "signed_in_customer", "signed_out", "verify_device", "link_problem",
+    "login_link_sent", "login_link_form", "login_link_email", "login_link_submit",
+    "password_form", "password_email", "password_input", "password_submit",
+    "choose_password", "new_password_input", "new_password_submit", "sign_out",
+)
+_SELECTOR_ENGINES = ("css", "xpath", "text", "role", "id", "data-testid", "nth", "internal")
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message names the key."""
+
+
+@dataclasses.dataclass(frozen=True)
+class EmailKind:
+    subject: re.Pattern[str]
+    action_link: re.Pattern[str] | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    path: Path
+    name: str
+    control_url: str  # "" means: start the bundled reference simulator
+    control_token_env: str
+    sink_host: str
+    sink_port: int
+    capabilities: Mapping[str, bool]
+    emails: Mapping[str, EmailKind]
+    management_url: re.Pattern[str]
+    pages: Mapping[str, str]
+    selectors: Mapping[str, str]
+    mail_timeout_s: float = 10.0
+    page_timeout_s: float = 10.0
+    mail_quiet_s: float = 0.75
+    expected_deviations: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def is_reference(self) -> bool:
+        return not self.control_url
+
+    def has(self, capability: str) -> bool:
+        return bool(self.capabilities.get(capability, False))
+
+
+def load(path: str | Path | None = None) -> Profile:
+    """Read and check a profile; ProfileError names the first key that is wrong."""
+    file = Path(path) if path else REFERENCE
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileError(f"profile {file}: no such file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ProfileError(f"profile {file}: not valid TOML: {error}") from None
+    return _parse(file, data)
+
+
+def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
+    def get(dotted: str, kind: type, default: Any = ...) -> Any:
+        node: Any = data
+        for part in dotted.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                if default is not ...:
+                    return default
+                raise ProfileError(f"profile {file}: missing key {dotted!r}")
+            node = node[part]
+        if kind is float and isinstance(node, int) and not isinstance(node, bool):
+            node = float(node)
+        if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
+            raise ProfileError(f"profile {file}: {dotted!r} must be a {kind.__name__}, not {node!r}")
+        return node
+
+    def pattern(dotted: str, *, required: bool = True) -> re.Pattern[str] | None:
+        source = get(dotted, str, ... if required else None)
+        if source is None:
+            return None
+        try:
+            return re.compile(source)
+        except re.error as error:
+            raise ProfileError(f"profile {file}: {dotted!r} is not a valid pattern: {error}") from None
+
+    control_url = get("target.control_url", str)
+    if control_url and not re.match(r"https?://[^/\s]+", control_url):
+        raise ProfileError(f"profile {file}: 'target.control_url' must be an http(s) URL, not {control_url!r}")
+    selectors = {name: _selector(file, name, get(f"selectors.{name}", str)) for name in SELECTORS}
+    port = get("sink.port", int)
+    if not 0 <= port <= 65535:
+        raise ProfileError(f"profile {file}: 'sink.port' must be 0 to 65535, not {port}")
+    deviations = get("expected_deviations", dict, {})
+    for rule, reason in deviations.items():
+        if not re.fullmatch(r"[A-Z]+-\d+", rule) or not isinstance(reason, str) or not reason.strip():
+            raise ProfileError(f"profile {file}: 'expected_deviations.{rule}' must name a rule ID and give a reason")
+    return Profile(
+        path=file,
+        name=get("target.name", str),
+        control_url=control_url.rstrip("/"),
+        control_token_env=get("target.control_token_env", str),
+        sink_host=get("sink.host", str),
+        sink_port=port,
+        capabilities={key: get(f"capabilities.{key}", bool) for key in ("password_login", "clock")},
+        emails={
+            kind: EmailKind(pattern(f"emails.{kind}.subject"), pattern(f"emails.{kind}.action_link", required=kind != "account"))  # type: ignore[arg-type]
+            for kind in EMAIL_KINDS
+        },
+        management_url=pattern("emails.management_url"),  # type: ignore[arg-type]
+        pages={key: _path(file, key, get(f"pages.{key}", str)) for key in ("sign_in", "home")},
+        selectors=selectors,
+        mail_timeout_s=get("timing.mail_timeout_s", float, 10.0),
+        page_timeout_s=get("timing.page_timeout_s", float, 10.0),
+        mail_quiet_s=get("timing.mail_quiet_s", float, 0.75),
+        expected_deviations=deviations,
+    )
+
+
+def _selector(file: Path, name: str, value: str) -> str:
+    engine, sep, body = value.partition("=")
+    looks_engine = sep and re.fullmatch(r"[a-z-]+", engine)
+    if not value.strip() or (looks_engine and engine not in _SELECTOR_ENGINES) or (looks_engine and not body.strip()):
+        raise ProfileError(f"profile {file}: 'selectors.{name}' is not a Playwright selector: {value!r}")
+    if value.count("[") != value.count("]") or value.count("(") != value.count(")"):
+        raise ProfileError(f"profile {file}: 'selectors.{name}' has unbalanced brackets: {value!r}")
+    return value
+
+
+def _path(file: Path, name: str, value: str) -> str:
+    if not value.startswith("/"):
+        raise ProfileError(f"profile {file}: 'pages.{name}' must be a path starting with '/', not {value!r}")
+    return value

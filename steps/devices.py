@@ -1,0 +1,121 @@
+"""A customer's devices: each one a browser context of its own, found by the profile's selectors."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page, Response
+from playwright.sync_api import Error as PlaywrightError
+
+from portalcheck.profile import Profile
+
+
+class PageState(str, enum.Enum):
+    """What a device shows, by the profile's page markers."""
+
+    ACCOUNT = "signed_in"
+    SIGNED_OUT = "signed_out"
+    VERIFY_DEVICE = "verify_device"
+    LINK_PROBLEM = "link_problem"
+    LOGIN_LINK_SENT = "login_link_sent"
+    CHOOSE_PASSWORD = "choose_password"
+    UNKNOWN = "unknown"
+
+
+class Device:
+    """One browser context and its page. Records the main-frame responses of each navigation."""
+
+    def __init__(self, name: str, context: BrowserContext, profile: Profile) -> None:
+        self.name = name
+        self.context = context
+        self.profile = profile
+        self.page: Page = context.new_page()
+        self.page.set_default_timeout(profile.page_timeout_s * 1000)
+        self.responses: list[Response] = []
+        self.page.on("response", self._record)
+
+    def _record(self, response: Response) -> None:
+        request = response.request
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.responses.append(response)
+
+    def open(self, url: str) -> PageState:
+        """Go to `url`, follow redirects, and say what the device ends up showing."""
+        self.responses.clear()
+        self.page.goto(url, wait_until="domcontentloaded")
+        return self.state()
+
+    def submit(self, form: str, fields: dict[str, str], button: str) -> PageState:
+        """Fill the fields of the profile's `form` (field selector -> value) and press `button`."""
+        scope = self.page.locator(self.profile.selectors[form])
+        for selector, value in fields.items():
+            scope.locator(self.profile.selectors[selector]).fill(value)
+        self.responses.clear()
+        with self.page.expect_navigation(wait_until="domcontentloaded"):
+            scope.locator(self.profile.selectors[button]).click()
+        return self.state()
+
+    def selector(self, name: str) -> Any:
+        return self.page.locator(self.profile.selectors[name])
+
+    def state(self) -> PageState:
+        """Wait until one of the known page markers shows, and name it (UNKNOWN on timeout)."""
+        markers = [state for state in PageState if state is not PageState.UNKNOWN]
+        combined = self.selector(markers[0].value)
+        for state in markers[1:]:
+            combined = combined.or_(self.selector(state.value))
+        try:
+            combined.first.wait_for(state="visible")
+        except PlaywrightError:
+            return PageState.UNKNOWN
+        for state in markers:
+            if self.selector(state.value).first.is_visible():
+                return state
+        return PageState.UNKNOWN
+
+    def state_now(self) -> PageState:
+        """What the loaded page shows at once, without waiting for a marker (for "does not")."""
+        self.page.wait_for_load_state("load")
+        for state in PageState:
+            if state is not PageState.UNKNOWN and self.selector(state.value).first.is_visible():
+                return state
+        return PageState.UNKNOWN
+
+    def final_status(self) -> int | None:
+        return self.responses[-1].status if self.responses else None
+
+    def describe(self) -> str:
+        """A line for failure messages: where the device is and what it shows."""
+        try:
+            title = self.page.title()
+        except PlaywrightError:
+            title = "?"
+        return f"{self.name} at {self.page.url} (title {title!r}, status {self.final_status()})"
+
+    def save_evidence(self, folder: Path, prefix: str) -> list[Path]:
+        saved = []
+        shot = folder / f"{prefix}-{self.name}.png"
+        try:
+            self.page.screenshot(path=str(shot), full_page=True)
+            saved.append(shot)
+        except PlaywrightError:
+            pass
+        trace = folder / f"{prefix}-{self.name}-trace.zip"
+        self.context.tracing.stop(path=str(trace))
+        saved.append(trace)
+        return saved
+
+    def close(self) -> None:
+        try:
+            self.context.tracing.stop()
+        except PlaywrightError:
+            pass  # already stopped, with the trace saved as evidence
+        self.context.close()
+
+
+def new_device(name: str, browser: Browser, profile: Profile) -> Device:
+    context = browser.new_context(locale="en-GB", timezone_id="UTC")
+    context.tracing.start(screenshots=True, snapshots=True)
+    return Device(name, context, profile)

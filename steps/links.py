@@ -1,0 +1,106 @@
+"""Steps where a customer opens what her emails hold, or asks the portal for a login link."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, when
+
+from portalcheck.cast import Cast
+
+from .devices import PageState
+from .phrases import phrase
+from .questions import WhatTheDeviceShows
+from .tasks import (
+    AcceptTheInvitation,
+    AskForALoginLink,
+    AskForALoginLinkFromTheVerifyPage,
+    OpenLink,
+    OpenTheLoginLink,
+    OpenTheManagementUrl,
+    action_link,
+    device_of,
+    management_url,
+    note_mail_cursor,
+)
+
+
+@when(phrase(r"{WHO} accepts {WHOSE} (?P<which>new )?invitation on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str, which: str | None) -> None:
+    cast[who].attempts_to(AcceptTheInvitation(on=device))
+
+
+@when(phrase(r"{WHO} opens {WHOSE} first invitation on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    cast[who].attempts_to(AcceptTheInvitation(on=device, which="first"))
+
+
+@given(phrase(r"{WHO} asked for (?:a|another) login link on {WHOSE} {DEVICE}"))
+@when(phrase(r"{WHO} asks for a login link on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    customer = cast[who]
+    customer.attempts_to(AskForALoginLink(on=device))
+
+
+@given(phrase(r"{WHO} asked for (?P<count>\d+) login links within the hour"))
+def _(cast: Cast, who: str, count: str) -> None:
+    customer = cast[who]
+    customer.attempts_to(*[AskForALoginLink(on="laptop")] * int(count))
+
+
+@given(phrase(r"{WHO} opened a login link on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    customer = cast[who]
+    customer.attempts_to(AskForALoginLink(on=device), OpenTheLoginLink(on=device))
+
+
+@when(phrase(r"{WHO} opens {WHOSE} (?P<which>first )?login link on {WHOSE} {DEVICE}"))
+@when(phrase(r"{WHO} opens the (?P<which>same) login link on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str, which: str | None) -> None:
+    cast[who].attempts_to(OpenTheLoginLink(on=device, which="first" if which == "first " else "latest"))
+
+
+@when(phrase(r"{WHO} opens a new login link on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    customer = cast[who]
+    customer.remember("cookies before", device_of(customer, device).context.cookies())
+    customer.attempts_to(AskForALoginLink(on=device), OpenTheLoginLink(on=device))
+
+
+@given(phrase(r"{WHO} opened {WHOSE} management URL on {WHOSE} {DEVICE}"))
+@when(phrase(r"{WHO} opens {WHOSE} management URL on {WHOSE} {DEVICE}"))
+@when(phrase(r"{WHO} opens the management URL from {WHOSE} invitation on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    cast[who].attempts_to(OpenTheManagementUrl(on=device))
+
+
+@given(phrase(r"{WHO} kept {WHOSE} management URL"))
+def _(cast: Cast, who: str) -> None:
+    customer = cast[who]
+    customer.remember("kept management URL", management_url(customer))
+
+
+@when(phrase(r"{WHO} opens the management URL {WHO2} kept on {WHOSE} {DEVICE}".replace("{WHO2}", "(?:she|he|they)")))
+def _(cast: Cast, who: str, device: str) -> None:
+    customer = cast[who]
+    customer.attempts_to(OpenTheManagementUrl(on=device, url=customer.recall("kept management URL")))
+
+
+@when(phrase(r"{WHO} opens (?P<other>[A-Z][a-z]+)'s management URL on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, other: str, device: str) -> None:
+    url = management_url(cast[other])
+    cast[who].attempts_to(OpenTheManagementUrl(on=device, url=url))
+
+
+@when(phrase(r"{WHO} opens the invitation link of {WHOSE} invitation on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    customer = cast[who]
+    customer.attempts_to(OpenLink(action_link(customer, "invitation"), on=device))
+
+
+@given(phrase(r"{WHO} asked for a login link from the verify page on {WHOSE} {DEVICE}"))
+@when(phrase(r"{WHO} asks for a login link from the verify page on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    customer = cast[who]
+    note_mail_cursor(customer, "login_link")
+    customer.attempts_to(AskForALoginLinkFromTheVerifyPage(on=device))
+    shown = customer.asks(WhatTheDeviceShows(device))
+    assert shown is PageState.LOGIN_LINK_SENT, f"asking from the verify page should say a link was sent, not {shown.value}"

@@ -1,0 +1,39 @@
+"""Then-steps about the emails a customer receives, read at the sink."""
+
+from __future__ import annotations
+
+from pytest_bdd import then
+
+from portalcheck.cast import Cast
+
+from .abilities import ReadMailbox
+from .phrases import phrase
+from .tasks import latest_email, mail_cursor
+
+KINDS = {"invitation": "invitation", "login link": "login_link", "account email": "account"}
+
+
+@then(phrase(r"{WHO} receives (?:an|a new|a) (?P<kind>invitation|login link|account email)"))
+def _(cast: Cast, who: str, kind: str) -> None:
+    customer = cast[who]
+    customer.ability_to(ReadMailbox).wait_for(KINDS[kind], after=mail_cursor(customer, KINDS[kind]))
+
+
+@then(phrase(r"{WHO} receives no (?:new )?(?P<kind>invitation|login link|account email)"))
+def _(cast: Cast, who: str, kind: str) -> None:
+    customer = cast[who]
+    customer.ability_to(ReadMailbox).expect_none(KINDS[kind], after=mail_cursor(customer, KINDS[kind]))
+
+
+@then(phrase(r"{WHOSE} (?P<kind>invitation|login link email|account email) holds (?P<what>an invitation link|{WHOSE} management URL)"))
+def _(cast: Cast, kind: str, what: str) -> None:
+    customer = cast["she"]
+    mailbox = customer.ability_to(ReadMailbox)
+    kind_key = {"invitation": "invitation", "login link email": "login_link", "account email": "account"}[kind]
+    message = latest_email(customer, kind_key)
+    if what == "an invitation link":
+        pattern = mailbox.profile.emails["invitation"].action_link
+        assert pattern is not None
+    else:
+        pattern = mailbox.profile.management_url
+    message.link(pattern.pattern)  # raises with the links it did find

@@ -1,0 +1,55 @@
+"""Steps about the management link as the merchant reads it through the control API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pytest_bdd import given, step, then, when
+
+from portalcheck.cast import Cast
+
+from .phrases import phrase
+from .tasks import ReadTheManagementUrl
+
+LAST_READ = "management link read"
+
+
+@given(phrase(r"the merchant read {WHOSE} management URL (?P<times>\d+) times"))
+def _(cast: Cast, times: str) -> None:
+    cast.merchant.attempts_to(*[ReadTheManagementUrl(cast["she"])] * int(times))
+    cast.merchant.remember("first management URL", last_read(cast)[1]["url"])
+
+
+@when(phrase(r"the merchant reads {WHOSE} management URL again"))
+def _(cast: Cast) -> None:
+    cast.merchant.attempts_to(ReadTheManagementUrl(cast["she"], expect=(200, 429)))
+
+
+@step(phrase(r"the merchant is handed (?P<which>the same|a new) management URL"))
+def _(cast: Cast, which: str) -> None:
+    """Read the link now and set it against the one she kept from her email."""
+    kept = cast["she"].recall("kept management URL")
+    cast.merchant.attempts_to(ReadTheManagementUrl(cast["she"]))
+    url = last_read(cast)[1]["url"]
+    if which == "the same":
+        assert url == kept, f"the management URL should still be {kept}, not {url}"
+    else:
+        assert url != kept, f"a new management URL should be handed out, but it is still {kept}"
+
+
+@then(phrase(r"the merchant is told it was read too often"))
+def _(cast: Cast) -> None:
+    status, answer = last_read(cast)
+    assert status == 429, f"the 16th read before a new link is available should be refused with 429, not {status}: {answer}"
+
+
+@then(phrase(r"the merchant is answered with a new management URL"))
+def _(cast: Cast) -> None:
+    status, answer = last_read(cast)
+    first = cast.merchant.recall("first management URL")
+    assert status == 200, f"once a new link is available, reading it should succeed, not answer {status}: {answer}"
+    assert answer["url"] != first, f"the read should hand out a new management URL, not {first} again"
+
+
+def last_read(cast: Cast) -> tuple[int, Any]:
+    return cast.merchant.recall(LAST_READ)

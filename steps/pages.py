@@ -1,0 +1,123 @@
+"""Then-steps about what a customer's device shows, and steps that just look at the portal."""
+
+from __future__ import annotations
+
+from pytest_bdd import given, then, when
+
+from portalcheck.cast import Cast
+
+from .devices import PageState
+from .phrases import phrase
+from .questions import TheAccountShown, WhatTheDeviceShows
+from .tasks import OpenTheManagementUrl, SignOut, VisitThePortal, device_of
+
+
+def expect_state(cast: Cast, device: str, expected: PageState, why: str) -> None:
+    customer = cast["she"]
+    shown = customer.asks(WhatTheDeviceShows(device))
+    where = device_of(customer, device).describe()
+    assert shown is expected, f"{customer.name}'s {device} should show {expected.value} ({why}); it shows {shown.value}: {where}"
+
+
+@then(phrase(r"{WHOSE} {DEVICE} (?:still )?shows {WHOSE} account"))
+def _(cast: Cast, device: str) -> None:
+    customer = cast["she"]
+    shown = customer.asks(TheAccountShown(device))
+    where = device_of(customer, device).describe()
+    assert shown, f"{customer.name}'s {device} should show her account; it shows {customer.asks(WhatTheDeviceShows(device)).value}: {where}"
+    email = customer.recall("customer")["email"]
+    assert email.lower() in shown.lower(), f"{customer.name}'s {device} shows an account, but not hers ({email}): {shown!r}"
+
+
+@then(phrase(r"{WHOSE} {DEVICE} shows {WHOSE} signed out"))
+def _(cast: Cast, device: str) -> None:
+    expect_state(cast, device, PageState.SIGNED_OUT, "the sign-in page")
+
+
+@then(phrase(r"{WHOSE} {DEVICE} is asked to verify this device"))
+def _(cast: Cast, device: str) -> None:
+    expect_state(cast, device, PageState.VERIFY_DEVICE, "the verify-this-device page")
+
+
+@then(phrase(r"{WHOSE} {DEVICE} is offered a new login link"))
+def _(cast: Cast, device: str) -> None:
+    expect_state(cast, device, PageState.LINK_PROBLEM, "the expired-or-invalid-link page")
+    form = device_of(cast["she"], device).selector("login_link_form")
+    assert form.count() > 0 and form.first.is_visible(), "the expired-link page should offer a new login link"
+
+
+@then(phrase(r"{WHOSE} {DEVICE} is told the link is not valid"))
+def _(cast: Cast, device: str) -> None:
+    expect_state(cast, device, PageState.LINK_PROBLEM, "the expired-or-invalid-link page")
+
+
+@then(phrase(r"{WHOSE} {DEVICE} asks {WHOSE} to choose a password"))
+def _(cast: Cast, device: str) -> None:
+    expect_state(cast, device, PageState.CHOOSE_PASSWORD, "the choose-a-password page")
+
+
+@then(phrase(r"{WHOSE} {DEVICE} does not show {WHOSE} account"))
+def _(cast: Cast, device: str) -> None:
+    customer = cast["she"]
+    shown = customer.asks(TheAccountShown(device))
+    assert not shown, f"{customer.name}'s {device} should not show her account, but shows {shown!r}: {device_of(customer, device).describe()}"
+
+
+@then(phrase(r"{WHOSE} {DEVICE} does not show (?P<other>[A-Z][a-z]+)'s account"))
+def _(cast: Cast, device: str, other: str) -> None:
+    owner = cast["she"]
+    other_email = cast[other].recall("customer")["email"]
+    cast[owner.name]  # the pronouns keep pointing at the device's owner
+    shown = owner.asks(TheAccountShown(device))
+    assert other_email.lower() not in shown.lower(), f"{owner.name}'s {device} shows {other}'s account: {shown!r}"
+
+
+@then(phrase(r"{WHOSE} {DEVICE} gets the usual answer"))
+def _(cast: Cast, device: str) -> None:
+    expect_state(cast, device, PageState.LOGIN_LINK_SENT, "the usual 'check your email' answer")
+
+
+@then(phrase(r"{WHOSE} {DEVICE} does not get the usual answer"))
+def _(cast: Cast, device: str) -> None:
+    customer = cast["she"]
+    shown = device_of(customer, device).state_now()
+    assert shown is not PageState.LOGIN_LINK_SENT, f"a cross-site form should be refused, but {device_of(customer, device).describe()} says a link was sent"
+
+
+@then(phrase(r"{WHOSE} {DEVICE} offers no password form"))
+def _(cast: Cast, device: str) -> None:
+    customer = cast["she"]
+    form = device_of(customer, device).selector("password_form")
+    assert form.count() == 0 or not form.first.is_visible(), "with password logins off, the sign-in page should offer no password form"
+
+
+@then(phrase(r"{WHOSE} management URL (?:still )?opens {WHOSE} account on {WHOSE} {DEVICE}"))
+def _(cast: Cast, device: str) -> None:
+    customer = cast["she"]
+    customer.attempts_to(OpenTheManagementUrl(on=device))
+    expect_state(cast, device, PageState.ACCOUNT, "her management URL on a verified device")
+
+
+@then(phrase(r"{WHOSE} management URL asks {WHOSE} {DEVICE} to verify this device"))
+def _(cast: Cast, device: str) -> None:
+    cast["she"].attempts_to(OpenTheManagementUrl(on=device))
+    expect_state(cast, device, PageState.VERIFY_DEVICE, "a device that is no longer verified")
+
+
+@when(phrase(r"{WHO} visits the portal on {WHOSE} {DEVICE}"))
+@given(phrase(r"{WHO} looked at {WHOSE} account on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    cast[who].attempts_to(VisitThePortal(on=device))
+
+
+@when(phrase(r"{WHO} visits the sign-in page on {WHOSE} {DEVICE}"))
+@given(phrase(r"{WHO} has the sign-in page open on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    customer = cast[who]
+    customer.attempts_to(VisitThePortal(on=device, page="sign_in"))
+    customer.remember("sign-in page open on", (*customer.recall("sign-in page open on", ()), device))
+
+
+@when(phrase(r"{WHO} signs out on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    cast[who].attempts_to(SignOut(on=device))

@@ -1,0 +1,170 @@
+"""Steps about the security of the implementation (SEC-1..5, SES-5), seen from outside."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from pytest_bdd import then, when
+
+from portalcheck.cast import Cast
+
+from .abilities import BrowseOnDevices
+from .devices import PageState
+from .phrases import phrase
+from .questions import TheAccountShown, TheLinkTokens, WhatTheDeviceShows, entropy_bits, longest_component
+from .tasks import action_link, device_of, management_url, note_mail_cursor
+
+
+@then(phrase(r"every link token in {WHOSE} emails carries at least (?P<bits>\d+) bits"))
+def _(cast: Cast, bits: str) -> None:
+    tokens = cast["she"].asks(TheLinkTokens())
+    assert tokens, "her emails hold no portal links to judge"
+    weak = [(token, round(entropy_bits(token))) for token in tokens if entropy_bits(token) < int(bits)]
+    assert not weak, f"link tokens shorter than {bits} bits: {weak}"
+
+
+@then(phrase(r"no two link tokens in {WHOSE} emails are alike"))
+def _(cast: Cast) -> None:
+    # Only invitation and login links: the management URL is rightly repeated until renewed (MU-6).
+    tokens = cast["she"].asks(TheLinkTokens(actions_only=True))
+    repeated = sorted({token for token in tokens if tokens.count(token) > 1})
+    assert not repeated, f"link tokens repeat across emails: {repeated}"
+
+
+@when(phrase(r"{WHO} opens {WHOSE} login link on {WHOSE} laptop and {WHOSE} phone at the same moment"))
+def _(cast: Cast, who: str) -> None:
+    customer = cast[who]
+    url = action_link(customer, "login_link")
+    laptop, phone = device_of(customer, "laptop"), device_of(customer, "phone")
+    # Start both navigations before waiting for either, so the two requests race at the portal.
+    for device in (laptop, phone):
+        device.responses.clear()
+        device.page.evaluate("url => { window.location.href = url }", url)
+    for device in (laptop, phone):
+        device.page.wait_for_url(lambda current: current != url and not current.startswith("about:"))
+
+
+@then(phrase(r"exactly one of {WHOSE} laptop and {WHOSE} phone shows {WHOSE} account"))
+def _(cast: Cast) -> None:
+    customer = cast["she"]
+    shown = {device: bool(customer.asks(TheAccountShown(device))) for device in ("laptop", "phone")}
+    assert sum(shown.values()) == 1, f"a single-use link opened twice at once should let exactly one device in: {shown}"
+
+
+@then(phrase(r"{WHOSE} {DEVICE}'s address bar holds no token from {WHOSE} invitation"))
+def _(cast: Cast, device: str) -> None:
+    customer = cast["she"]
+    token = longest_component(action_link(customer, "invitation"))
+    current = device_of(customer, device).page.url
+    assert token not in current, f"after opening the link the address bar still holds its token: {current}"
+
+
+@then(phrase(r"every page {WHOSE} {DEVICE} was shown on the way asked for no referrer"))
+def _(cast: Cast, device: str) -> None:
+    responses = device_of(cast["she"], device).responses
+    assert responses, "no page responses were recorded"
+    leaky = [(r.url, r.headers.get("referrer-policy")) for r in responses if r.headers.get("referrer-policy") != "no-referrer"]
+    assert not leaky, f"pages reached through a token must send Referrer-Policy: no-referrer: {leaky}"
+
+
+@when(phrase(r"a page on another site makes {WHOSE} {DEVICE} ask for a login link for (?P<who>[A-Z][a-z]+)"))
+def _(cast: Cast, device: str, who: str) -> None:
+    customer = cast[who]
+    note_mail_cursor(customer, "login_link")
+    browsing = customer.ability_to(BrowseOnDevices)
+    target = device_of(customer, device)
+    # Learn where the portal's own login-link form posts to, as an attacker would.
+    target.open(browsing.page_url("sign_in"))
+    form = target.selector("login_link_form").first
+    action = form.evaluate("form => form.action")
+    field = target.selector("login_link_form").locator(target.profile.selectors["login_link_email"]).first.get_attribute("name")
+    attacker = _attacker_page(action, field or "email", customer.recall("customer")["email"])
+    target.responses.clear()
+    with target.page.expect_navigation(url=lambda url: url.startswith(browsing.portal_url), wait_until="domcontentloaded"):
+        target.page.goto(attacker)
+
+
+def _attacker_page(action: str, field: str, address: str) -> str:
+    """A page from another origin (a data: URL) that posts the portal's form on load."""
+    html = (
+        f'<form id="f" method="post" action="{action}"><input name="{field}" value="{address}"></form>'
+        '<script>document.getElementById("f").submit()</script>'
+    )
+    return "data:text/html," + quote(html)
+
+
+DAMAGE = {
+    "cut short": lambda url: url[: len(url) - max(4, len(longest_component(url)) // 2)],
+    "with a garbled token": lambda url: url.replace(longest_component(url), "".join(reversed(longest_component(url)))[:-2] + "%%", 1),
+    "with an enormous token": lambda url: url.replace(longest_component(url), longest_component(url) * 200, 1),
+}
+
+
+@when(phrase(r"{WHO} opens a tampered copy of {WHOSE} management URL on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    customer = cast[who]
+    url = management_url(customer)
+    secret = longest_component(url)
+    flipped = secret[:-1] + ("A" if secret[-1] != "A" else "B")
+    device_of(customer, device).open(url.replace(secret, flipped, 1))
+
+
+@when(phrase(r"{WHO} opens {WHOSE} login link (?P<damage>cut short|with a garbled token|with an enormous token) on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, damage: str, device: str) -> None:
+    customer = cast[who]
+    url = DAMAGE[damage](action_link(customer, "login_link"))
+    device_of(customer, device).open(url)
+
+
+@then(phrase(r"the portal answered with a client error"))
+def _(cast: Cast) -> None:
+    customer = cast["she"]
+    devices = customer.ability_to(BrowseOnDevices).devices.values()
+    statuses = [device.final_status() for device in devices if device.responses]
+    assert statuses, "no page was loaded to judge"
+    assert all(status is not None and 400 <= status < 500 for status in statuses), (
+        f"malformed input should get a 4xx answer (never a 5xx, never a success), got {statuses}"
+    )
+
+
+BAD_INPUT = {
+    "her address without its at sign": lambda address: address.replace("@", " at ", 1),
+    "her address followed by a line break and Bcc": lambda address: address + "\r\nBcc: someone@example.net",
+    "her address padded to 5000 characters": lambda address: "x" * (5000 - len(address)) + address,
+}
+
+
+@when(phrase(r"someone sends the login-link form with (?P<bad>.+) on {WHOSE} {DEVICE}"))
+def _(cast: Cast, bad: str, device: str) -> None:
+    customer = cast["she"]
+    note_mail_cursor(customer, "login_link")
+    browsing = customer.ability_to(BrowseOnDevices)
+    target = device_of(customer, device)
+    target.open(browsing.page_url("sign_in"))
+    value = BAD_INPUT[bad](customer.recall("customer")["email"])
+    form = target.selector("login_link_form").first
+    field = target.selector("login_link_form").locator(target.profile.selectors["login_link_email"]).first
+    # Past the browser's own checks (type=email, maxlength), as a script or a crafted request would.
+    field.evaluate("(input, value) => { input.value = value }", value)
+    target.responses.clear()
+    with target.page.expect_navigation(wait_until="domcontentloaded"):
+        form.evaluate("form => { form.noValidate = true; form.requestSubmit() }")
+
+
+@then(phrase(r"every cookie the portal set on {WHOSE} {DEVICE} is HttpOnly and SameSite=Lax"))
+def _(cast: Cast, device: str) -> None:
+    cookies = device_of(cast["she"], device).context.cookies()
+    assert cookies, "the portal set no cookies at all"
+    lax = [(c["name"], c.get("httpOnly"), c.get("sameSite")) for c in cookies if not c.get("httpOnly") or c.get("sameSite") not in ("Lax", "Strict")]
+    assert not lax, f"cookies that are not HttpOnly and SameSite=Lax (or Strict): {lax}"
+
+
+@then(phrase(r"the session cookie on {WHOSE} {DEVICE} has changed"))
+def _(cast: Cast, device: str) -> None:
+    customer = cast["she"]
+    before = {c["name"]: c["value"] for c in customer.recall("cookies before")}
+    after = {c["name"]: c["value"] for c in device_of(customer, device).context.cookies()}
+    changed = [name for name in before if name in after and after[name] != before[name]]
+    assert changed, f"no cookie changed its value at the new sign-in, so the session id was not renewed: {sorted(before)}"
+    shown = customer.asks(WhatTheDeviceShows(device))
+    assert shown is PageState.ACCOUNT, f"after the new sign-in her {device} should show her account, not {shown.value}"
