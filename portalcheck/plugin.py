@@ -7,6 +7,7 @@ fresh customers and fresh browser contexts, so `pytest -n N` is safe against one
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Iterator
 import pytest
 from faker import Faker
 from playwright.sync_api import Browser, sync_playwright
+from pytest_bdd.reporting import ReportContext, test_report_context_registry
 
 from fake_mail import MailSink
 
@@ -90,6 +92,31 @@ def target(profile: Profile, mail_sink: MailSink) -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture(scope="session")
+def target_description(pytestconfig: pytest.Config, profile: Profile, target: tuple[str, str]) -> dict[str, Any]:
+    """What the report says of the target: its capabilities and a new site's default policy."""
+    client = ControlClient(*target)
+    try:
+        capabilities = client.capabilities()
+        probe = SiteControl.create(client)
+        policy = probe.policy()
+        probe.delete()
+    finally:
+        client.close()
+    description = {
+        "name": profile.name,
+        "profile": str(profile.path),
+        "control_url": profile.control_url or f"{target[0]} (bundled, started by the suite)",
+        "capabilities": {key: bool(capabilities.get(key)) and profile.has(key) for key in ("password_login", "clock")},
+        "policy": policy,
+        "expected_deviations": dict(profile.expected_deviations),
+    }
+    run_dir = Path(pytestconfig.option.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "target.json").write_text(json.dumps(description, indent=2))
+    return description
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -98,7 +125,7 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def site(target: tuple[str, str]) -> Iterator[SiteControl]:
+def site(target: tuple[str, str], target_description: dict[str, Any]) -> Iterator[SiteControl]:
     """A test site of this scenario's own, deleted afterwards with everything in it."""
     client = ControlClient(*target)
     test_site = SiteControl.create(client)
@@ -129,6 +156,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """On a failure, save the evidence while the browsers are still open, and name it."""
     report = yield
+    context = test_report_context_registry.get(report)
+    if context is not None and report.when == "call":
+        # Carried in the report, so the controller under xdist still knows the scenario.
+        report.user_properties.append(("bdd_scenario", {"scenario": context.scenario, "name": context.name}))
     troupe = getattr(item, "funcargs", {}).get("cast")
     if report.when == "call" and report.failed and isinstance(troupe, Cast):
         folder = Path(item.config.option.run_dir) / _slug(item.nodeid)
@@ -141,6 +172,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.sections.append(("evidence", f"saved in {folder}:\n{listing}"))
             report.user_properties.append(("evidence", str(folder)))
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """xdist: give pytest-bdd's cucumber JSON writer the scenario the worker's report carried."""
+    if report in test_report_context_registry:
+        return
+    carried = dict(report.user_properties).get("bdd_scenario")
+    if carried:
+        test_report_context_registry[report] = ReportContext(scenario=carried["scenario"], name=carried["name"])
 
 
 def _slug(nodeid: str) -> str:

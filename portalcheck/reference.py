@@ -48,6 +48,11 @@ class ReferencePortal:
     def control_url(self) -> str:
         return self.url
 
+    def wait(self) -> int:
+        """Block until the simulator exits (for `portalcheck serve`)."""
+        assert self._process is not None
+        return self._process.wait()
+
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()

@@ -34,22 +34,25 @@ def _(cast: Cast, who: str, device: str) -> None:
 
 
 @given(phrase(r"{WHO} asked for (?:a|another) login link on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    cast[who].attempts_to(AskForALoginLink(on=device, until_it_arrives=True))
+
+
 @when(phrase(r"{WHO} asks for a login link on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
-    customer = cast[who]
-    customer.attempts_to(AskForALoginLink(on=device))
+    cast[who].attempts_to(AskForALoginLink(on=device))
 
 
 @given(phrase(r"{WHO} asked for (?P<count>\d+) login links within the hour"))
 def _(cast: Cast, who: str, count: str) -> None:
     customer = cast[who]
-    customer.attempts_to(*[AskForALoginLink(on="laptop")] * int(count))
+    customer.attempts_to(*[AskForALoginLink(on="laptop", until_it_arrives=True)] * int(count))
 
 
 @given(phrase(r"{WHO} opened a login link on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
     customer = cast[who]
-    customer.attempts_to(AskForALoginLink(on=device), OpenTheLoginLink(on=device))
+    customer.attempts_to(AskForALoginLink(on=device, until_it_arrives=True), OpenTheLoginLink(on=device))
 
 
 @when(phrase(r"{WHO} opens {WHOSE} (?P<which>first )?login link on {WHOSE} {DEVICE}"))

@@ -117,6 +117,7 @@ class AskForALoginLink:
 
     on: str
     address: str | None = None
+    until_it_arrives: bool = False
 
     def perform_as(self, actor: Actor) -> None:
         note_mail_cursor(actor, "login_link")
@@ -124,6 +125,8 @@ class AskForALoginLink:
         device = device_of(actor, self.on)
         address = self.address or actor.recall("customer")["email"]
         device.submit("login_link_form", {"login_link_email": address}, "login_link_submit")
+        if self.until_it_arrives:
+            actor.ability_to(ReadMailbox).wait_for("login_link", after=mail_cursor(actor, "login_link"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -202,6 +205,9 @@ class Invite:
     def perform_as(self, actor: Actor) -> None:
         note_mail_cursor(self.customer, "invitation")
         answer_to(actor, "POST", self.customer, "/invitations", expect=self.expect)
+        if actor.recall("last status") == 202:
+            # Wait for it, so a later step never takes an earlier invitation still in flight.
+            self.customer.ability_to(ReadMailbox).wait_for("invitation", after=mail_cursor(self.customer, "invitation"))
 
 
 @dataclasses.dataclass(frozen=True)
