@@ -9,7 +9,7 @@ Feature: Email verification
     Then her laptop does not show her account
     And her laptop is asked to verify this device
 
-  @EV-1 @must
+  @EV-1 @must @clock
   Scenario: Opening a login link verifies the email and opens the door to the management URL
     Given Ada was invited
     And she opened a login link on her laptop

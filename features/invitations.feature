@@ -33,7 +33,7 @@ Feature: Invitations
     Then her laptop shows her account
     And her email address is verified
 
-  @INV-5 @must
+  @INV-5 @must @clock
   Scenario Outline: An invitation link expires after its time to live
     Given invitations expire after 48 hours
     And Ada was invited
@@ -59,7 +59,7 @@ Feature: Invitations
     When the merchant invites Ada again
     Then the merchant is told there were too many invitations
 
-  @INV-7 @must
+  @INV-7 @must @clock
   Scenario: Invitations can be sent again once 30 minutes have passed
     Given Ada was invited 5 times
     When 30 minutes pass

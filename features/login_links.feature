@@ -25,7 +25,7 @@ Feature: Login links
     Then her laptop shows her account
     And her email address is verified
 
-  @LL-5 @must
+  @LL-5 @must @clock
   Scenario Outline: A login link expires after its time to live
     Given login links expire after 60 minutes
     And Ada was invited
@@ -62,7 +62,7 @@ Feature: Login links
     Then her laptop gets the usual answer
     And she receives no new login link
 
-  @LL-8 @should
+  @LL-8 @should @clock
   Scenario: Login links can be requested again after an hour
     Given Ada was invited
     And she asked for 5 login links within the hour

@@ -8,7 +8,7 @@ Feature: The management URL
     When the merchant sends Ada an account email
     Then her account email holds her management URL
 
-  @MU-2 @SES-3 @must
+  @MU-2 @SES-3 @must @clock
   Scenario: The management URL starts a new session on a verified device
     Given Ada accepted her invitation on her laptop
     And her session on her laptop ended after 31 minutes of inactivity
@@ -41,7 +41,7 @@ Feature: The management URL
       | laptop |
       | phone  |
 
-  @MU-5 @must
+  @MU-5 @must @clock
   Scenario Outline: A management URL expires after its time to live
     Given management URLs expire after 65 days
     And Ada accepted her invitation on her laptop
@@ -55,7 +55,7 @@ Feature: The management URL
       | 64   | shows her account            |
       | 65   | is offered a new login link  |
 
-  @MU-6 @must
+  @MU-6 @must @clock
   Scenario Outline: The same management URL is handed out until it is renewed
     Given management URLs are renewed every 15 days
     And Ada accepted her invitation on her laptop
@@ -68,7 +68,7 @@ Feature: The management URL
       | 14   | the same |
       | 15   | a new    |
 
-  @MU-6 @must
+  @MU-6 @must @clock
   Scenario: A renewed management URL leaves the old one working
     Given management URLs are renewed every 15 days
     And Ada accepted her invitation on her laptop
@@ -78,7 +78,7 @@ Feature: The management URL
     And she opens the management URL she kept on her laptop
     Then her laptop shows her account
 
-  @MU-7 @must
+  @MU-7 @must @clock
   Scenario Outline: Reading the management URL is limited until a new one is available
     Given management URLs are renewed every 15 days
     And Ada was invited

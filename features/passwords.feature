@@ -27,7 +27,7 @@ Feature: Passwords
     When she signs in with her password on her phone
     Then her phone shows her account
 
-  @EV-2 @must
+  @EV-2 @must @clock
   Scenario: A password sign-in verifies the device for the management URL
     Given password logins are on
     And Ada accepted her invitation on her laptop
@@ -70,7 +70,7 @@ Feature: Passwords
     When she signs in with her password on her phone
     Then her phone does not show her account
 
-  @PW-6 @should
+  @PW-6 @should @clock
   Scenario: The lock ends after fifteen minutes
     Given password logins are on
     And Ada accepted her invitation on her laptop

@@ -2,7 +2,7 @@ Feature: Sessions and inactivity
   A session ends after a period without activity. Activity keeps it alive, and the management URL
   starts a new one on a verified device without a new email.
 
-  @SES-1 @must
+  @SES-1 @must @clock
   Scenario Outline: A session ends after the idle timeout
     Given sessions end after 30 minutes of inactivity
     And Ada accepted her invitation on her laptop
@@ -14,7 +14,7 @@ Feature: Sessions and inactivity
       | 29      | shows her account      |
       | 30      | shows her signed out   |
 
-  @SES-2 @must
+  @SES-2 @must @clock
   Scenario: Activity before the timeout extends the session
     Given sessions end after 30 minutes of inactivity
     And Ada accepted her invitation on her laptop
@@ -23,7 +23,7 @@ Feature: Sessions and inactivity
     When 20 minutes pass
     Then her laptop shows her account
 
-  @SES-3 @must
+  @SES-3 @must @clock
   Scenario: After a timeout the management URL signs her in again without a new email
     Given Ada accepted her invitation on her laptop
     And her session on her laptop ended after 31 minutes of inactivity

@@ -26,14 +26,21 @@ class RuleVerdict:
     note: str = ""
 
 
-def verdicts(results: list[dict[str, Any]], deviations: Mapping[str, str]) -> list[RuleVerdict]:
-    """One verdict per rule of the policy, from the scenarios tagged with it."""
+def verdicts(
+    results: list[dict[str, Any]], deviations: Mapping[str, str], in_suite: set[str] | None = None
+) -> list[RuleVerdict]:
+    """One verdict per rule of the policy, from the scenarios tagged with it.
+
+    A rule whose scenarios exist but did not run (a run narrowed with -k) is NOT RUN; a rule with
+    no scenario in the suite at all is UNCOVERED, a defect of the suite.
+    """
+    in_suite = rules.tagged_in_features() if in_suite is None else in_suite
     out = []
     for rule in rules.load():
         mine = [result for result in results if rule.id in result["rules"]]
         outcomes = {result["outcome"] for result in mine}
         if not mine:
-            verdict = "UNCOVERED" if rule.level != "REF" else "N/A"
+            verdict = "NOT RUN" if rule.id in in_suite else ("UNCOVERED" if rule.level != "REF" else "N/A")
         elif "error" in outcomes:
             verdict = "ERROR"
         elif "failed" in outcomes:
@@ -90,7 +97,8 @@ def build(run_dir: Path) -> dict[str, Any]:
         "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "target": target,
         "verdicts": counts,
-        "conformant": not (set(counts) & (FAILING_VERDICTS | {"UNCOVERED"})),
+        "conformant": not (set(counts) & (FAILING_VERDICTS | {"UNCOVERED", "NOT RUN"})),
+        "complete": "NOT RUN" not in counts,
         "rules": [dataclasses.asdict(verdict) for verdict in rule_verdicts],
         "audit": audit(target.get("policy", {})),
         "scenarios": {"total": len(results), "by_outcome": _tally(results)},
@@ -102,7 +110,8 @@ def build(run_dir: Path) -> dict[str, Any]:
 
 
 def exit_status(summary: Mapping[str, Any]) -> int:
-    return 0 if summary["conformant"] else 1
+    """Non-zero only for FAIL, ERROR or STALE: warnings and partial runs are not failures."""
+    return 1 if set(summary["verdicts"]) & FAILING_VERDICTS else 0
 
 
 def _tally(results: list[dict[str, Any]]) -> dict[str, int]:

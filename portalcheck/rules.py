@@ -6,8 +6,13 @@ import dataclasses
 import re
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "policy.md"
-_RULE = re.compile(r"^- \*\*([A-Z]+-\d+)\*\* (MUST|SHOULD|REF) —\s*(.*)$", re.M)
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "docs" / "POLICY-v1.md"  # the reference rules, verbatim
+READING = ROOT / "docs" / "policy.md"  # our reading of them
+FEATURES = ROOT / "features"
+_SPEC_RULE = re.compile(r"^- ([A-Z]+-\d+)(?: (MUST|SHOULD|REF))?: (.*)$", re.M)
+_READING_RULE = re.compile(r"^- \*\*([A-Z]+-\d+)\*\* (MUST|SHOULD|REF) —", re.M)
+SECTION_LEVEL = "SHOULD"  # "Security of the implementation (SEC), all SHOULD"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -17,5 +22,17 @@ class Rule:
     text: str
 
 
-def load(path: Path = DOC) -> list[Rule]:
-    return [Rule(rule_id, level, text.strip()) for rule_id, level, text in _RULE.findall(path.read_text(encoding="utf-8"))]
+def load(path: Path = SPEC) -> list[Rule]:
+    """The rules of the policy, in order, with their level and text."""
+    found = _SPEC_RULE.findall(path.read_text(encoding="utf-8"))
+    return [Rule(rule_id, level or SECTION_LEVEL, text.strip()) for rule_id, level, text in found]
+
+
+def read_in_docs(path: Path = READING) -> dict[str, str]:
+    """Rule ID -> level, as docs/policy.md states them."""
+    return dict(_READING_RULE.findall(path.read_text(encoding="utf-8")))
+
+
+def tagged_in_features(folder: Path = FEATURES) -> set[str]:
+    """The rule IDs that some scenario of the suite is tagged with."""
+    return {tag for path in folder.rglob("*.feature") for tag in re.findall(r"@([A-Z]+-\d+)\b", path.read_text(encoding="utf-8"))}
