@@ -16,7 +16,7 @@ from .policy import PolicyError
 from .records import Customer
 from .service import NotFound, Portal, RateLimited, Refused
 from .store import AddressTaken, Site
-from .validation import InvalidInput
+from .validation import InvalidInput, record_id
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -35,9 +35,10 @@ def _site(request: Request) -> Site:
 
 def _customer(request: Request, site: Site) -> Customer:
     raw = request.path_params["customer"]
-    if not raw.isdigit() or len(raw) > 18:
+    customer_id = record_id(raw)
+    if customer_id is None:
         raise NotFound(f"no customer {raw[:40]!r} in site {site.id}")
-    return _portal(request).customer(site, int(raw))
+    return _portal(request).customer(site, customer_id)
 
 
 async def _json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
@@ -46,7 +47,7 @@ async def _json_object(request: Request, *, required: bool = True) -> dict[str, 
         return {}
     try:
         data = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep for `json`
         raise InvalidInput("invalid_json", "the request body must be a JSON object") from None
     if not isinstance(data, dict):
         raise InvalidInput("invalid_json", "the request body must be a JSON object")

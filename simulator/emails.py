@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import email.utils
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -31,7 +32,12 @@ def compose(
     `links` holds the absolute URLs the templates place (e.g. "action", "management").
     """
     context = {"customer": customer, "links": links, "subject": SUBJECTS[kind]}
-    message = EmailMessage()
+    # SMTP policy: CRLF line ends. smtplib sends bytes as they are, and a relay reads a
+    # message with bare LFs as one over-long line (aiosmtpd: "500 Line too long").
+    # Lines up to RFC 5322's 998: folding at 78, CPython's `email` splits a long unbroken word
+    # in a display name with a blank line, ending the headers early (names may be 100 chars).
+    # 7bit: non-ASCII text goes quoted-printable, so no relay needs 8BITMIME.
+    message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998, cte_type="7bit"))
     message["Subject"] = SUBJECTS[kind]
     message["From"] = sender
     message["To"] = Address(customer.name, addr_spec=customer.email)

@@ -10,8 +10,12 @@ MAX_NAME = 100
 MAX_PASSWORD = 256
 MIN_PASSWORD = 8
 
-_EMAIL_RE = re.compile(r"[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+# The local part is an ASCII dot-atom (RFC 5322): anything else (commas, comments, quotes,
+# non-ASCII) cannot go into a To header or an SMTP RCPT unchanged, so it is refused here.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_EMAIL_RE = re.compile(rf"(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_ID_RE = re.compile(r"[0-9]{1,18}")
 
 
 class InvalidInput(ValueError):
@@ -21,6 +25,14 @@ class InvalidInput(ValueError):
         super().__init__(detail)
         self.code = code
         self.detail = detail
+
+
+def record_id(value: str) -> int | None:
+    """An id from a URL or a cookie: ASCII digits that fit SQLite's integer, else None.
+
+    `str.isdigit` is not enough: it accepts "²", which `int` refuses, and any length.
+    """
+    return int(value) if _ID_RE.fullmatch(value) else None
 
 
 def email_address(value: Any, *, field: str = "email") -> str:

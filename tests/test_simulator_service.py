@@ -1,0 +1,134 @@
+"""The portal's operations (`simulator.service`) without HTTP: what HTTP tests cannot force."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+import threading
+from typing import Iterator
+
+import pytest
+from argon2 import PasswordHasher
+
+from simulator import validation
+from simulator.app import template_environment
+from simulator.rules import Outcome
+from simulator.service import Portal
+from simulator.store import Site, Store
+
+T0 = 1_767_225_600.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def portal(clock: Clock) -> Iterator[Portal]:
+    store = Store(":memory:")
+    try:
+        yield Portal(
+            store,
+            templates=template_environment(),
+            public_url="http://portal.test",
+            sender="Billing Portal <portal@billing.invalid>",
+            wall_clock=clock,
+            password_hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+        )
+    finally:
+        store.close()
+
+
+def queued_links(portal: Portal, clock: Clock) -> list[str]:
+    links = []
+    for mail in portal.store.due_mail(clock()):
+        message = email.message_from_bytes(mail.message, policy=email.policy.default)
+        text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        links += re.findall(r"http://portal\.test/s/\w+/(?:invitation|link)/[\w-]+", text)
+    return links
+
+
+def invited(portal: Portal, clock: Clock) -> tuple[Site, int, str]:
+    site = portal.create_site()
+    ada = portal.create_customer(site, "ada@example.com", "Ada", "Lovelace")
+    portal.invite(site, ada)
+    [link] = queued_links(portal, clock)
+    return site, ada.id, link.rsplit("/", 1)[1]
+
+
+def test_SEC2_two_requests_that_both_decided_yes_still_use_the_link_once(portal: Portal, clock: Clock) -> None:
+    """Both requests pass the policy core before either marks the link used: the store decides."""
+    site, _, token = invited(portal, clock)
+    both_decided = threading.Barrier(2, timeout=5)
+    use_email_link = portal.store.use_email_link
+
+    def use_after_both_decided(token_hash: str, now: float) -> bool:
+        both_decided.wait()
+        return use_email_link(token_hash, now)
+
+    portal.store.use_email_link = use_after_both_decided  # type: ignore[method-assign]
+    results: dict[str, object] = {}
+
+    def open_on(device: str) -> None:
+        access, _, signed = portal.open_email_link(site, token, device)
+        results[device] = (access.outcome, signed is not None)
+
+    threads = [threading.Thread(target=open_on, args=(device,)) for device in ("laptop", "phone")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results.values()) == sorted([(Outcome.SIGN_IN, True), (Outcome.INVALID, False)])
+    winner = next(device for device, (_, signed) in results.items() if signed)  # type: ignore[misc]
+    loser = "phone" if winner == "laptop" else "laptop"
+    assert portal.store.device_verified(1, winner) and not portal.store.device_verified(1, loser)
+
+
+def test_mail_is_queued_on_the_wall_clock_even_when_the_site_clock_is_ahead(portal: Portal, clock: Clock) -> None:
+    site = portal.create_site()
+    portal.advance_clock(site, 30 * 86400)
+    site = portal.site(site.id)
+    ada = portal.create_customer(site, "ada@example.com", "Ada", "Lovelace")
+    portal.invite(site, ada)
+    assert [mail.recipient for mail in portal.store.due_mail(clock())] == ["ada@example.com"]
+
+
+def test_verify_ticket_is_bound_to_site_customer_and_time(portal: Portal, clock: Clock) -> None:
+    site = portal.create_site()
+    ada = portal.create_customer(site, "ada@example.com", "Ada", "Lovelace")
+    ben = portal.create_customer(site, "ben@example.com", "Ben", "Byron")
+    ticket = portal.verify_ticket(site, ada)
+    assert portal.request_login_link_for(site, ada.id, ticket) == ada
+    with pytest.raises(validation.InvalidInput):
+        portal.request_login_link_for(site, ben.id, ticket)  # another customer's ticket
+    other = portal.create_site()
+    with pytest.raises(validation.InvalidInput):
+        portal.request_login_link_for(other, ada.id, ticket)  # another site's
+    clock.now += 3600
+    with pytest.raises(validation.InvalidInput):
+        portal.request_login_link_for(site, ada.id, ticket)  # an hour old
+
+
+@pytest.mark.parametrize("ticket", ["", ".", "abc", "1.", "²." + "A" * 43, "9" * 5000 + ".x", "1767225600.tampered"])
+def test_malformed_verify_ticket_is_invalid_input(portal: Portal, ticket: str) -> None:
+    site = portal.create_site()
+    ada = portal.create_customer(site, "ada@example.com", "Ada", "Lovelace")
+    with pytest.raises(validation.InvalidInput):
+        portal.request_login_link_for(site, ada.id, ticket)
+
+
+def test_record_id_takes_only_ascii_digits_that_fit_sqlite() -> None:
+    assert validation.record_id("42") == 42
+    assert validation.record_id("9" * 18) == int("9" * 18)
+    for bad in ("", "-1", "1.0", "²", "١", "9" * 19, " 1", "1\n", "0x1"):
+        assert validation.record_id(bad) is None, bad
