@@ -67,7 +67,7 @@ class Cast:
 
     def _unique_email(self, local: str) -> str:
         # Unique across parallel runs, so one sink can serve every scenario without mixing mail.
-        local = "".join(ch for ch in local.lower() if ch.isalnum() or ch == ".")
+        local = "".join(ch for ch in local.lower() if (ch.isascii() and ch.isalnum()) or ch == ".")
         return f"{local}.{secrets.token_hex(4)}@{self._faker.safe_domain_name()}"
 
     @property

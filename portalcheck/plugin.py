@@ -40,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("portalcheck")
     group.addoption("--profile", default=None, help="target profile (TOML); default: the bundled simulator")
     group.addoption("--run-dir", default=None, help="folder for this run's evidence (default reports/<time>)")
+    group.addoption(
+        "--simulator-fault", action="append", default=[], metavar="NAME",
+        help="start the bundled simulator with this fault switched on (to prove the suite has teeth)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,10 +83,11 @@ def mail_sink(profile: Profile) -> Iterator[MailSink]:
 
 
 @pytest.fixture(scope="session")
-def target(profile: Profile, mail_sink: MailSink) -> Iterator[tuple[str, str]]:
+def target(pytestconfig: pytest.Config, profile: Profile, mail_sink: MailSink) -> Iterator[tuple[str, str]]:
     """(control URL, control token) of the target; the bundled simulator is started here."""
     if profile.is_reference:
-        with ReferencePortal(smtp_host=mail_sink.host, smtp_port=mail_sink.smtp_port) as portal:
+        faults = tuple(arg for name in pytestconfig.getoption("simulator_fault") for arg in ("--fault", name))
+        with ReferencePortal(smtp_host=mail_sink.host, smtp_port=mail_sink.smtp_port, extra_args=faults) as portal:
             yield portal.control_url, portal.token
         return
     token = os.environ.get(profile.control_token_env)

@@ -69,6 +69,10 @@ class Outbox:
         except (OSError, smtplib.SMTPException) as error:
             for mail in pending:
                 self._retry_later(mail, f"relay unavailable: {error}")
+        except Exception as error:  # never let one bad mail stop delivery for the whole process
+            log.exception("unexpected error delivering mail")
+            for mail in pending:
+                self._retry_later(mail, f"unexpected error: {error!r}")
 
     def _retry_later(self, mail: OutgoingMail, error: str) -> None:
         delay = min(MAX_RETRY_DELAY_S, 0.5 * 2**mail.attempts)

@@ -275,10 +275,17 @@ class Portal:
         id_hash = tokens.token_hash(session_token)
         session = self.store.session(site.id, id_hash)
         now = self.now(site)
-        if not rules.session_alive(session, site.policy, now) or session is None:
+        if session is None:
+            return None
+        if not rules.session_alive(session, site.policy, now):
+            # Gone for good: a longer timeout set later must not bring it back (SES-1).
+            self.store.end_session(id_hash, forget_device=False)
             return None
         customer = self.store.customer(site.id, session.customer_id)
         if customer is None or not customer.portal_enabled:
+            return None
+        if site.policy.email_verification_required and not customer.email_verified:
+            # Started while verification was off; once it is on, no route gives access (EV-1).
             return None
         if touch:
             self.store.touch_session(id_hash, now)

@@ -283,10 +283,11 @@ class Store:
         return EmailLink(LinkKind(row[0]), row[1], row[2], row[3], row[4])
 
     def use_email_link(self, token_hash: str, now: float) -> bool:
-        """Mark a link used; False when another request used it first (SEC-2)."""
+        """Mark a link used; False when another request used or revoked it first (SEC-2)."""
         with self._tx() as db:
             cursor = db.execute(
-                "UPDATE email_links SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+                "UPDATE email_links SET used_at = ? WHERE token_hash = ?"
+                " AND used_at IS NULL AND revoked_at IS NULL",
                 (now, token_hash),
             )
         return cursor.rowcount == 1

@@ -574,6 +574,26 @@ def test_SES1_session_alive_one_second_before_the_idle_timeout(simulator_site: S
     assert laptop.has_access()
 
 
+def test_SES1_a_timed_out_session_stays_ended_when_the_timeout_is_raised(simulator_site: Site) -> None:
+    site = simulator_site
+    laptop = site.device()
+    accepted(site, laptop)
+    site.advance(IDLE_S)
+    assert not laptop.has_access()
+    site.set_policy(session_idle_timeout_s=10 * IDLE_S)
+    assert not laptop.has_access()
+
+
+def test_EV1_a_session_from_before_verification_was_required_gives_no_access(simulator_site: Site) -> None:
+    site = simulator_site
+    ada, _ = invited(site, email_verification_required=False)
+    phone = site.device()
+    assert location(phone.get(site.management_url(ada))) == f"{site.base}/"
+    assert phone.has_access()
+    site.set_policy(email_verification_required=True)
+    assert not phone.has_access()
+
+
 def test_SES2_activity_before_the_timeout_extends_the_session(simulator_site: Site) -> None:
     site = simulator_site
     laptop = site.device()

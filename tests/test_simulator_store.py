@@ -209,3 +209,17 @@ def test_a_file_store_keeps_its_data_across_reopening(tmp_path: Path) -> None:
         assert site is not None and site.policy.auto_invite
     finally:
         second.close()
+
+
+def test_SEC2_a_link_revoked_after_the_check_cannot_be_used(tmp_path: Path) -> None:
+    """LL-7 / REV-1 racing a click: revoked between the decision and its use, the link does nothing."""
+    store = Store(tmp_path / "race.sqlite3")
+    try:
+        store.add_site("s1", b"k" * 32, Policy())
+        ada = store.add_customer("s1", "ada@example.com", "Ada", "L")
+        store.add_email_link(ada.id, LinkKind.LOGIN, "h1", 100.0, supersede=True)
+        store.add_email_link(ada.id, LinkKind.LOGIN, "h2", 101.0, supersede=True)  # revokes h1
+        assert store.use_email_link("h1", 102.0) is False
+        assert store.use_email_link("h2", 102.0) is True
+    finally:
+        store.close()
