@@ -22,7 +22,7 @@ from fake_mail import MailSink
 
 from . import rules
 from .cast import Cast
-from .control import ControlClient, SiteControl
+from .control import ControlClient, ControlError, SiteControl, TargetUnreachable
 from .profile import Profile, ProfileError, load
 from .reference import ReferencePortal
 
@@ -58,6 +58,40 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.run_dir = str(Path(config.rootpath) / "reports" / f"{stamp}-{os.getpid()}")
     elif hasattr(config, "workerinput"):
         config.option.run_dir = config.workerinput["portalcheck_run_dir"]  # type: ignore[attr-defined]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Before any scenario: a vendor's target must be reachable and speak contract v1."""
+    config = session.config
+    if hasattr(config, "workerinput") or not config.getoption("profile"):
+        return
+    try:
+        profile = load(config.getoption("profile"))
+    except ProfileError as error:
+        raise pytest.UsageError(str(error)) from None
+    if not profile.is_reference:
+        preflight(profile)
+
+
+def preflight(profile: Profile) -> None:
+    """One line that names the key, for each way a target can be out of reach."""
+    token = os.environ.get(profile.control_token_env)
+    if not token:
+        raise pytest.UsageError(f"profile {profile.path}: 'target.control_token_env': set {profile.control_token_env} to the control token")
+    client = ControlClient(profile.control_url, token, timeout=5.0)
+    try:
+        capabilities = client.capabilities()
+    except TargetUnreachable as error:
+        raise pytest.UsageError(f"profile {profile.path}: 'target.control_url' {profile.control_url} is unreachable: {error.__cause__}") from None
+    except ControlError as error:
+        raise pytest.UsageError(
+            f"profile {profile.path}: 'target.control_url' answered {error.call.status} to GET /control/capabilities"
+            + (f" (is {profile.control_token_env} right?)" if error.call.status == 401 else "")
+        ) from None
+    finally:
+        client.close()
+    if not isinstance(capabilities, dict) or capabilities.get("contract") != "1":
+        raise pytest.UsageError(f"profile {profile.path}: the target does not speak contract v1: {capabilities!r}")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -139,9 +173,19 @@ def site(target: tuple[str, str], target_description: dict[str, Any]) -> Iterato
     client.close()
 
 
+@pytest.fixture(scope="session")
+def faker() -> Faker:
+    return Faker()
+
+
+CAST = pytest.StashKey[Cast]()
+
+
 @pytest.fixture
-def cast(site: SiteControl, browser: Browser, profile: Profile, mail_sink: MailSink) -> Iterator[Cast]:
-    troupe = Cast(site=site, browser=browser, profile=profile, sink=mail_sink, faker=Faker())
+def cast(request: pytest.FixtureRequest, site: SiteControl, browser: Browser, profile: Profile,
+         mail_sink: MailSink, faker: Faker) -> Iterator[Cast]:
+    troupe = Cast(site=site, browser=browser, profile=profile, sink=mail_sink, faker=faker)
+    request.node.stash[CAST] = troupe  # for the evidence hook, which runs outside fixtures
     yield troupe
     troupe.dismiss()
 
@@ -165,8 +209,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if context is not None and report.when == "call":
         # Carried in the report, so the controller under xdist still knows the scenario.
         report.user_properties.append(("bdd_scenario", {"scenario": context.scenario, "name": context.name}))
-    troupe = getattr(item, "funcargs", {}).get("cast")
-    if report.when == "call" and report.failed and isinstance(troupe, Cast):
+    troupe = item.stash.get(CAST, None)
+    if report.when == "call" and report.failed and troupe is not None:
         folder = Path(item.config.option.run_dir) / _slug(item.nodeid)
         try:
             saved = troupe.save_evidence(folder)

@@ -1,0 +1,87 @@
+"""Profiles: the reference one loads; a broken one gets a one-line error that names the key."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portalcheck.profile import REFERENCE, ProfileError, load
+
+
+def broken(tmp_path: Path, old: str, new: str) -> Path:
+    text = REFERENCE.read_text()
+    assert old in text, f"the reference profile no longer holds {old!r}"
+    path = tmp_path / "broken.toml"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+def test_the_reference_profile_loads() -> None:
+    profile = load()
+    assert profile.is_reference
+    assert profile.has("password_login") and profile.has("clock")
+    assert profile.emails["invitation"].subject.search("You're invited to your billing portal")
+    assert profile.management_url.search("http://x/s/abc/manage/1/2/sig")
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="no such file"):
+        load(tmp_path / "nope.toml")
+
+
+def test_bad_toml_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[target\nname = 1")
+    with pytest.raises(ProfileError, match="not valid TOML"):
+        load(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "names"),
+    [
+        ('signed_in = "role=heading[name=\'Your billing portal\']"\n', "", "selectors.signed_in"),
+        ('subject = "(?i)invited"', 'subject = "(?i)invited("', "emails.invitation.subject"),
+        ('sign_out = "role=button[name=\'Sign out\']"', 'sign_out = "role=button[name=\'Sign out\'"', "selectors.sign_out"),
+        ('sign_out = "role=button[name=\'Sign out\']"', 'sign_out = "rolle=button"', "selectors.sign_out"),
+        ('control_url = ""', 'control_url = "ftp://nowhere"', "target.control_url"),
+        ("port = 0", "port = 70000", "sink.port"),
+        ("port = 0", 'port = "0"', "sink.port"),
+        ("password_login = true", 'password_login = "yes"', "capabilities.password_login"),
+        ('sign_in = "/login"', 'sign_in = "login"', "pages.sign_in"),
+        ("mail_timeout_s = 10.0", "mail_timeout_s = false", "timing.mail_timeout_s"),
+    ],
+)
+def test_a_bad_key_gets_one_line_that_names_it(tmp_path: Path, old: str, new: str, names: str) -> None:
+    with pytest.raises(ProfileError) as error:
+        load(broken(tmp_path, old, new))
+    message = str(error.value)
+    assert names in message and "\n" not in message, message
+
+
+def test_expected_deviations_need_a_rule_id_and_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "deviating.toml"
+    path.write_text(REFERENCE.read_text() + '\n[expected_deviations]\n"LL-6" = ""\n')
+    with pytest.raises(ProfileError, match=re.escape("expected_deviations.LL-6")):
+        load(path)
+    path.write_text(REFERENCE.read_text() + '\n[expected_deviations]\n"LL-6" = "links are reusable for 5 minutes by design"\n')
+    assert load(path).expected_deviations == {"LL-6": "links are reusable for 5 minutes by design"}
+
+
+def test_an_unreachable_target_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    profile = broken(tmp_path, 'control_url = ""', f'control_url = "http://127.0.0.1:{port}"')
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "features", "--profile", str(profile), "-q", "-p", "no:cacheprovider"],
+        capture_output=True, text=True, env={**os.environ, "PORTALCHECK_CONTROL_TOKEN": "t"},
+        cwd=Path(__file__).resolve().parent.parent, timeout=120,
+    )
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "'target.control_url'" in done.stderr and "is unreachable" in done.stderr, done.stderr
