@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -92,17 +93,25 @@ def serve(port: int, inbox_port: int) -> None:
             client = ControlClient(portal.control_url, portal.token)
             site = SiteControl.create(client)
             customer = site.add_customer("ada@example.com", "Ada", "Lovelace")
+            site.call("POST", f"/customers/{customer['id']}/subscriptions", {"product": "Pro plan, monthly"}, expect=(201,))
             site.call("POST", f"/customers/{customer['id']}/invitations", expect=(202,))
             click.echo(f"portal   {site.portal_url}/login")
             click.echo(f"inbox    {sink.http_url}/")
             click.echo(f"control  {portal.control_url}/control  (Authorization: Bearer {portal.token})")
             click.echo("demo     Ada Lovelace <ada@example.com> was invited: open her invitation from the inbox.")
-            click.echo("Press Ctrl-C to stop.")
+            click.echo("Press Ctrl-C to stop.", nl=True)
+            sys.stdout.flush()
+            # SIGTERM stops as Ctrl-C does, so the simulator and sink never outlive us.
+            signal.signal(signal.SIGTERM, _interrupt)
             try:
                 portal.wait()
             except KeyboardInterrupt:
                 click.echo("stopping")
             client.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _point_latest(run_dir: Path) -> None:
