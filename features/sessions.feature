@@ -40,7 +40,7 @@ Feature: Sessions and inactivity
   @SES-5 @should
   Scenario: Session cookies are HttpOnly and SameSite=Lax
     Given Ada accepted her invitation on her laptop
-    Then every cookie the portal set on her laptop is HttpOnly and SameSite=Lax
+    Then the session cookies on her laptop are HttpOnly and SameSite=Lax
 
   @SES-5 @should
   Scenario: The session identifier changes at sign-in

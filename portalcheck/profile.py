@@ -17,6 +17,8 @@ SELECTORS = (
     "password_form", "password_email", "password_input", "password_submit",
     "choose_password", "new_password_input", "new_password_submit", "sign_out",
 )
+# Optional selectors and the selector they default to.
+OPTIONAL_SELECTORS = {"verify_request_submit": "login_link_submit"}
 _SELECTOR_ENGINES = ("css", "xpath", "text", "role", "id", "data-testid", "nth", "internal")
 
 
@@ -47,6 +49,7 @@ class Profile:
     page_timeout_s: float = 10.0
     mail_quiet_s: float = 0.75
     expected_deviations: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    session_cookie: str = ""  # the session cookie's name; empty: judge every cookie the portal sets
 
     @property
     def is_reference(self) -> bool:
@@ -96,6 +99,9 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
     if control_url and not re.match(r"https?://[^/\s]+", control_url):
         raise ProfileError(f"profile {file}: 'target.control_url' must be an http(s) URL, not {control_url!r}")
     selectors = {name: _selector(file, name, get(f"selectors.{name}", str)) for name in SELECTORS}
+    for name, fallback in OPTIONAL_SELECTORS.items():
+        selectors[name] = _selector(file, name, get(f"selectors.{name}", str, selectors[fallback]))
+    session_cookie = get("cookies.session", str, "")
     port = get("sink.port", int)
     if not 0 <= port <= 65535:
         raise ProfileError(f"profile {file}: 'sink.port' must be 0 to 65535, not {port}")
@@ -122,6 +128,7 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
         page_timeout_s=get("timing.page_timeout_s", float, 10.0),
         mail_quiet_s=get("timing.mail_quiet_s", float, 0.75),
         expected_deviations=deviations,
+        session_cookie=session_cookie,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from pytest_bdd import given, then, when
 
 from portalcheck.cast import Cast
@@ -9,7 +11,7 @@ from portalcheck.cast import Cast
 from .devices import PageState
 from .phrases import phrase
 from .questions import TheCustomerRecord, WhatTheDeviceShows
-from .tasks import AcceptTheInvitation, CreateASubscription, Invite, RevokeAccess, SendAnAccountEmail, VisitThePortal
+from .tasks import AcceptTheInvitation, ChooseAPassword, CreateASubscription, Invite, RevokeAccess, SendAnAccountEmail
 
 
 @given(phrase(r"{WHO} is a customer"))
@@ -34,8 +36,8 @@ def _(cast: Cast, who: str, device: str) -> None:
     cast.merchant.attempts_to(Invite(customer))
     customer.attempts_to(AcceptTheInvitation(on=device))
     shown = customer.asks(WhatTheDeviceShows(device))
-    if shown is PageState.CHOOSE_PASSWORD:  # INV-8: she may choose one later
-        customer.attempts_to(VisitThePortal(on=device))
+    if shown is PageState.CHOOSE_PASSWORD:  # INV-8: asked to, she chooses one
+        customer.attempts_to(ChooseAPassword(on=device, password=f"pw-{secrets.token_urlsafe(12)}"))
         shown = customer.asks(WhatTheDeviceShows(device))
     assert shown is PageState.ACCOUNT, f"accepting the invitation should show the account, not {shown.value}"
 

@@ -13,14 +13,18 @@ from portalcheck.profile import Profile
 
 
 class PageState(str, enum.Enum):
-    """What a device shows, by the profile's page markers."""
+    """What a device shows, by the profile's page markers, most specific first.
+
+    A portal may show "link expired" or "check your email" as a notice on its sign-in page, so
+    the signed-out mark is the last one that decides.
+    """
 
     ACCOUNT = "signed_in"
-    SIGNED_OUT = "signed_out"
+    CHOOSE_PASSWORD = "choose_password"
     VERIFY_DEVICE = "verify_device"
     LINK_PROBLEM = "link_problem"
     LOGIN_LINK_SENT = "login_link_sent"
-    CHOOSE_PASSWORD = "choose_password"
+    SIGNED_OUT = "signed_out"
     UNKNOWN = "unknown"
 
 

@@ -19,7 +19,7 @@ class WhatTheDeviceShows:
     """The page state of a device, judged live.
 
     A page in a browser is a snapshot: when the device shows the account, the page is loaded
-    again first, so the answer says whether the session holds now, not when the page was drawn.
+    again first, so the answer says whether the session holds now, not when it was drawn.
     """
 
     on: str
@@ -28,8 +28,8 @@ class WhatTheDeviceShows:
         device = actor.ability_to(BrowseOnDevices).device(self.on)
         state = device.state()
         if state is PageState.ACCOUNT:
-            device.responses.clear()
-            device.page.reload(wait_until="domcontentloaded")
+            # A GET of the same address, not a reload: a reload could post a form again.
+            device.open(device.page.url)
             state = device.state()
         return state
 

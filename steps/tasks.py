@@ -140,7 +140,7 @@ class AskForALoginLinkFromTheVerifyPage:
         assert state is PageState.VERIFY_DEVICE, f"expected the verify page, but {device.describe()} shows {state.value}"
         device.responses.clear()
         with device.page.expect_navigation(wait_until="domcontentloaded"):
-            device.selector("login_link_submit").first.click()
+            device.selector("verify_request_submit").first.click()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -159,6 +159,23 @@ class SignInWithPassword:
             "password_input": self.password or actor.recall("password"),
         }
         device.submit("password_form", fields, "password_submit")
+
+
+@dataclasses.dataclass(frozen=True)
+class ChooseAPassword:
+    """On the choose-a-password page the portal shows, choose one; she remembers it."""
+
+    on: str
+    password: str
+
+    def perform_as(self, actor: Actor) -> None:
+        device = device_of(actor, self.on)
+        form_field = device.selector("new_password_input").first
+        form_field.fill(self.password)
+        device.responses.clear()
+        with device.page.expect_navigation(wait_until="domcontentloaded"):
+            device.selector("new_password_submit").first.click()
+        actor.remember("password", self.password)
 
 
 @dataclasses.dataclass(frozen=True)
