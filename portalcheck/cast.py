@@ -43,6 +43,11 @@ class Cast:
         self._spotlight = self._customers[who]
         return self._spotlight
 
+    def spotlight(self, actor: Actor) -> Actor:
+        """Make `actor` the one "she" and "her" refer to from now on."""
+        self._spotlight = actor
+        return actor
+
     def stranger(self) -> Actor:
         """Someone with an address the portal has never seen, and a mailbox to prove it."""
         email = self._unique_email("stranger")

@@ -29,6 +29,7 @@ from . import report, rules
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 600.0  # one narrowed run takes seconds; this only stops a hung one
+INTERRUPT_GRACE_S = 30.0
 CONTROL = "control"  # the run without faults, and its folder
 
 
@@ -85,8 +86,8 @@ class Matrix:
     duration_s: float
 
     @property
-    def rules(self) -> list[str]:
-        """The columns: every rule some run checked, in the policy's order."""
+    def columns(self) -> list[str]:
+        """Every rule some run checked, in the policy's order."""
         seen = set(self.control.verdicts).union(*(outcome.run.verdicts for outcome in self.outcomes))
         return [rule.id for rule in rules.load() if rule.id in seen]
 
@@ -116,7 +117,7 @@ class Matrix:
             "ok": self.ok,
             "control_passes": self.control_passes,
             "uncaught": self.uncaught,
-            "rules": self.rules,
+            "rules": self.columns,
             "control": {"faults": [], "selected": list(self.control.selected), **row(self.control)},
             "faults": [
                 {
@@ -186,10 +187,16 @@ def check_all(names: Iterable[str] | None = None, *, run_dir: Path, workers: int
     selected = list(dict.fromkeys(REGISTRY[name].rule for name in chosen))
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="teeth") as pool:
+        # The control run is the longest: it goes first so it does not finish last alone.
         control = pool.submit(check_control, selected, run_dir=run_dir / CONTROL)
-        pending = {pool.submit(check_fault, name, run_dir=run_dir / name): name for name in chosen}
-        for future in concurrent.futures.as_completed([control, *pending]):
-            progress(_progress_line(future.result()))
+        pending = [pool.submit(check_fault, name, run_dir=run_dir / name) for name in chosen]
+        try:
+            for future in concurrent.futures.as_completed([control, *pending]):
+                progress(_progress_line(future.result()))
+        except BaseException:
+            # Ctrl-C reaches the running pytest processes too; the queued ones must not start.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
         outcomes = [future.result() for future in pending]
     return Matrix(control.result(), outcomes, time.monotonic() - started)
 
@@ -218,16 +225,22 @@ def _level(rule_id: str) -> str:
 
 
 def _run(command: list[str], timeout_s: float) -> tuple[int, str]:
-    """Run `command` in a process group of its own, so a timeout also stops the simulator and browser it started."""
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
-    )
+    """Run `command`, interrupting it past `timeout_s` as Ctrl-C would.
+
+    An interrupted pytest still tears down its fixtures, so the simulator and the browser it
+    started stop with it; only one that ignores the interrupt is killed.
+    """
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         output, _ = process.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-        return -1, f"{output}\n(stopped after {timeout_s:.0f}s)"
+        process.send_signal(signal.SIGINT)
+        try:
+            output, _ = process.communicate(timeout=INTERRUPT_GRACE_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+        return -1, f"{output}\n(stopped after {timeout_s:.0f} s)"
     return process.returncode, output
 
 
@@ -244,8 +257,9 @@ _HTML = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; }
 table { border-collapse: collapse; }
 th, td { border: 1px solid #ccc; padding: .3em .5em; text-align: center; }
+th { white-space: nowrap; }
 th.fault, td.fault, td.breaks { text-align: left; }
-td.breaks { max-width: 28em; }
+td.breaks { min-width: 18em; max-width: 28em; }
 .PASS { background: #e6f4e6; } .FAIL { background: #f8d4d4; } .WARN { background: #fbecc4; }
 .INFO { background: #e0ecf8; } .ERROR { background: #ccc; }
 td.own { outline: 3px solid #333; outline-offset: -3px; font-weight: bold; }

@@ -9,6 +9,7 @@ import sys
 import uvicorn
 
 from .app import Settings, create_app
+from .faults import REGISTRY, Faults
 
 
 def parse_smtp(value: str) -> tuple[str, int]:
@@ -32,6 +33,10 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--control-token", required=True, help="bearer token the control API requires")
     cli.add_argument("--db", default=":memory:", help="SQLite file (default: in memory)")
     cli.add_argument("--public-url", help="base URL in links (default http://HOST:PORT)")
+    cli.add_argument(
+        "--fault", action="append", default=[], choices=list(REGISTRY), metavar="NAME",
+        help="break one rule on purpose, to prove the suite notices (repeatable): " + ", ".join(REGISTRY),
+    )
     return cli
 
 
@@ -68,9 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         smtp_host=args.smtp[0],
         smtp_port=args.smtp[1],
         db_path=args.db,
+        faults=Faults.named(args.fault),
     )
     print(f"portal   {public_url}/s/<site>", flush=True)
     print(f"control  {public_url}/control", flush=True)
+    for name in settings.faults.names:
+        print(f"fault    {name}: breaks {REGISTRY[name].rule} ({REGISTRY[name].breaks})", flush=True)
     print(f"ready    {public_url}", flush=True)
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning", lifespan="on"))
     server.run(sockets=[sock])

@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from . import control, pages
+from .faults import Faults
 from .middleware import LimitBody, SecurityHeaders
 from .outbox import Outbox
 from .service import NotFound, Portal
@@ -40,6 +41,8 @@ class Settings:
     wall_clock: Callable[[], float] = time.time
     # Fewer argon2 rounds make tests fast; the default is what a real portal would use.
     password_hasher: PasswordHasher = dataclasses.field(default_factory=PasswordHasher)
+    # Deliberate breaks of single rules, to prove the suite notices (`--fault`); none by default.
+    faults: Faults = Faults()
 
 
 def mask_email(address: str) -> str:
@@ -77,10 +80,16 @@ def create_app(settings: Settings) -> Starlette:
             wall_clock=settings.wall_clock,
             on_mail_queued=outbox.notify,
             password_hasher=settings.password_hasher,
+            faults=settings.faults,
         )
         worker = asyncio.create_task(outbox.run(), name="outbox")
         try:
-            yield {"portal": portal, "templates": templates, "control_token": settings.control_token}
+            yield {
+                "portal": portal,
+                "templates": templates,
+                "control_token": settings.control_token,
+                "faults": settings.faults,
+            }
         finally:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -6,6 +6,7 @@ scoped to the site's path, so two test sites in one browser never share a sessio
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from . import tokens
+from .faults import Faults
 from .records import Customer
 from .rules import Access, Outcome
 from .service import Portal, SignedIn
@@ -25,6 +27,7 @@ SESSION = "portal_session"
 DEVICE = "portal_device"
 CSRF = "portal_csrf"
 VERIFY = "portal_verify"
+LINK_ASKED = "portal_link_asked"  # only with the fault dev2_login_link_device_bound
 DEVICE_MAX_AGE = 400 * 86400
 MAX_FORM_FIELD = 1024
 
@@ -35,6 +38,7 @@ class Page:
     def __init__(self, request: Request) -> None:
         self.request = request
         self.portal: Portal = request.state.portal
+        self.faults: Faults = request.state.faults
         self.site: Site = self.portal.site(request.path_params["site"])
         self.base = urlsplit(self.portal.portal_url(self.site.id)).path
         self._cookies: list[tuple[str, str, int | None]] = []
@@ -78,7 +82,10 @@ class Page:
     # -- responses -------------------------------------------------------------------------
 
     def render(self, template: str, status: int = 200, **context: Any) -> Response:
-        context.update(page=self, policy=self.site.policy, csrf=self._csrf)
+        policy = self.site.policy
+        if self.faults.pw1_password_always:
+            policy = dataclasses.replace(policy, password_login_enabled=True)
+        context.update(page=self, policy=policy, csrf=self._csrf)
         templates = self.request.state.templates
         response = templates.TemplateResponse(self.request, template, context, status_code=status)
         return self.finish(response)
@@ -153,6 +160,10 @@ async def request_login_link(request: Request) -> Response:
         page.portal.request_login_link(page.site, email)
     except InvalidInput as exc:
         return page.render("sign_in.html", status=422, error=exc.detail, email=email[:254])
+    if page.faults.ll2_enumeration and page.portal.store.customer_by_email(page.site.id, email) is None:
+        return page.render("sign_in.html", status=404, error="There is no account with that address.", email=email)
+    if page.faults.dev2_login_link_device_bound:
+        page.set_cookie(LINK_ASKED, "1")
     return page.render("check_email.html", email=email)
 
 
@@ -177,6 +188,9 @@ async def password_sign_in(request: Request) -> Response:
 
 async def open_email_link(request: Request) -> Response:
     page = Page(request)
+    if page.faults.dev2_login_link_device_bound and LINK_ASKED not in request.cookies:
+        if request.url.path.startswith(page.base + "/link/"):  # login links only, not invitations
+            return page.redirect("/link-invalid")
     access, customer, signed = page.portal.open_email_link(
         page.site, request.path_params["token"], page.device()
     )
@@ -230,6 +244,8 @@ async def send_verification_link(request: Request) -> Response:
     except InvalidInput as exc:
         return page.render("sign_in.html", status=422, error=exc.detail)
     page.set_cookie(VERIFY, "", 0)
+    if page.faults.dev2_login_link_device_bound:
+        page.set_cookie(LINK_ASKED, "1")
     return page.render("check_email.html", email=customer.email)
 
 

@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from . import rules, tokens, validation
 from .emails import compose
+from .faults import NEVER_S, Faults
 from .isotime import iso8601
 from .policy import Policy
 from .records import Customer, LinkKind, ManagementLink
@@ -68,6 +69,7 @@ class Portal:
         wall_clock: Callable[[], float],
         on_mail_queued: Callable[[], None] = lambda: None,
         password_hasher: PasswordHasher | None = None,
+        faults: Faults = Faults(),
     ) -> None:
         self.store = store
         self._templates = templates
@@ -77,6 +79,7 @@ class Portal:
         self._on_mail_queued = on_mail_queued
         self._hasher = password_hasher or PasswordHasher()
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
+        self._faults = faults
 
     # -- sites and their clocks --------------------------------------------------------------
 
@@ -133,7 +136,7 @@ class Portal:
         name = validation.text(product, field="product")
         now = self.now(site)
         subscription_id = self.store.add_subscription(customer.id, name, now)
-        if site.policy.auto_invite:
+        if site.policy.auto_invite or self._faults.inv2_always_invite:
             try:
                 self.invite(site, customer)
             except RateLimited:
@@ -144,7 +147,7 @@ class Portal:
         """INV-1, INV-6, INV-7, REV-3: enable access and send (or resend) the invitation."""
         now = self.now(site)
         sent = self.store.events(site.id, _INVITATIONS, str(customer.id), now - rules.INVITATION_RESEND_WINDOW_S)
-        if not rules.may_send_invitation(sent, now):
+        if not rules.may_send_invitation(sent, now) and not self._faults.inv7_no_resend_limit:
             raise RateLimited("at most 5 invitations may be sent to a customer within 30 minutes")
         token = tokens.new_token()
         self.store.add_email_link(customer.id, LinkKind.INVITATION, tokens.token_hash(token), now, supersede=True)
@@ -155,13 +158,13 @@ class Portal:
     def revoke(self, site: Site, customer: Customer) -> None:
         if not customer.portal_enabled:
             raise Refused("portal access is not enabled for this customer")
-        self.store.revoke_access(customer.id, self.now(site))
+        self.store.revoke_access(customer.id, self.now(site), end_sessions=not self._faults.rev1_sessions_survive)
 
     def management_link(self, site: Site, customer: Customer) -> ManagementLinkView:
         """MU-6, MU-7: the current link, as the control API hands it out (counted)."""
         now = self.now(site)
         link = self._current_management_link(site, customer, now)
-        if not rules.may_read_management_link(link):
+        if not rules.may_read_management_link(link) and not self._faults.mu7_no_read_limit:
             raise RateLimited(
                 "the management link was read 15 times; a new one is available at "
                 + str(iso8601(rules.management_link_refreshes_at(link, site.policy)))
@@ -215,10 +218,18 @@ class Portal:
         now = self.now(site)
         link = self.store.email_link(site.id, tokens.token_hash(token)) if tokens.is_well_formed(token) else None
         customer = self.store.customer(site.id, link.customer_id) if link else None
-        access = rules.decide_email_link(link, customer, site.policy, now)
+        policy = site.policy
+        if self._faults.inv5_no_expiry:
+            policy = dataclasses.replace(policy, invitation_ttl_s=NEVER_S)
+        if self._faults.ll5_no_expiry:
+            policy = dataclasses.replace(policy, login_link_ttl_s=NEVER_S)
+        reusable = self._faults.ll6_reusable and link is not None and link.kind is LinkKind.LOGIN
+        if reusable and link is not None:
+            link = dataclasses.replace(link, used_at=None)  # the fault: a used login link passes for new
+        access = rules.decide_email_link(link, customer, policy, now)
         if not access.granted or link is None or customer is None:
             return access, customer, None
-        if not self.store.use_email_link(tokens.token_hash(token), now):
+        if not self.store.use_email_link(tokens.token_hash(token), now) and not reusable:
             return Access(Outcome.INVALID, "This link has already been used."), customer, None
         self.store.mark_verified(
             customer.id, device=device, now=now, accepted_invitation=link.kind is LinkKind.INVITATION
@@ -233,8 +244,14 @@ class Portal:
         link = self._verified_management_link(site, customer_id, created, signature)
         customer = self.store.customer(site.id, customer_id)
         device_verified = customer is not None and self.store.device_verified(customer.id, device)
+        device_verified = device_verified or self._faults.mu3_any_device
+        policy = site.policy
+        if self._faults.mu5_no_expiry:
+            policy = dataclasses.replace(policy, management_link_ttl_s=NEVER_S)
+        if self._faults.ev1_unverified_access and customer is not None and not customer.email_verified:
+            policy = dataclasses.replace(policy, email_verification_required=False)
         access = rules.decide_management_url(
-            link, customer, device_verified=device_verified, policy=site.policy, now=now
+            link, customer, device_verified=device_verified, policy=policy, now=now
         )
         if not access.granted or customer is None:
             return access, customer, None
@@ -255,9 +272,12 @@ class Portal:
         failures = self.store.events(
             site.id, _PASSWORD_FAILURES, address, now - rules.PASSWORD_FAILURE_WINDOW_S - rules.PASSWORD_LOCKOUT_S
         )
-        password_ok = self._password_matches(customer, password) if site.policy.password_login_enabled else False
+        policy = site.policy
+        if self._faults.pw1_password_always:
+            policy = dataclasses.replace(policy, password_login_enabled=True)
+        password_ok = self._password_matches(customer, password) if policy.password_login_enabled else False
         access = rules.decide_password_sign_in(
-            customer, password_ok=password_ok, failures_at=failures, policy=site.policy, now=now
+            customer, password_ok=password_ok, failures_at=failures, policy=policy, now=now
         )
         if access.outcome is Outcome.BAD_CREDENTIALS:
             self.store.record_event(site.id, _PASSWORD_FAILURES, address, now)
@@ -277,14 +297,21 @@ class Portal:
         now = self.now(site)
         if session is None:
             return None
-        if not rules.session_alive(session, site.policy, now):
+        policy = site.policy
+        if self._faults.ses1_no_idle_timeout:
+            policy = dataclasses.replace(policy, session_idle_timeout_s=NEVER_S)
+        if not rules.session_alive(session, policy, now):
             # Gone for good: a longer timeout set later must not bring it back (SES-1).
             self.store.end_session(id_hash, forget_device=False)
             return None
         customer = self.store.customer(site.id, session.customer_id)
-        if customer is None or not customer.portal_enabled:
+        if customer is None or not (customer.portal_enabled or self._faults.rev1_sessions_survive):
             return None
-        if site.policy.email_verification_required and not customer.email_verified:
+        if (
+            site.policy.email_verification_required
+            and not customer.email_verified
+            and not self._faults.ev1_unverified_access
+        ):
             # Started while verification was off; once it is on, no route gives access (EV-1).
             return None
         if touch:
@@ -314,7 +341,7 @@ class Portal:
 
     def _current_management_link(self, site: Site, customer: Customer, now: float) -> ManagementLink:
         link = rules.current_management_link(self.store.management_links(customer.id), site.policy, now)
-        if link is not None:
+        if link is not None and not self._faults.mu6_always_new:
             return link
         nonce = secrets.token_urlsafe(16)
         signature = tokens.sign(site.secret, "manage", site.id, customer.id, int(now), nonce)

@@ -317,8 +317,11 @@ class Store:
         )
         return row is not None
 
-    def revoke_access(self, customer_id: int, now: float) -> None:
-        """REV-1: every session, link, management URL and verified device stops working."""
+    def revoke_access(self, customer_id: int, now: float, *, end_sessions: bool = True) -> None:
+        """REV-1: every session, link, management URL and verified device stops working.
+
+        `end_sessions=False` only for the fault `rev1_sessions_survive`.
+        """
         with self._tx() as db:
             db.execute("UPDATE customers SET portal_enabled = 0 WHERE id = ?", (customer_id,))
             db.execute(
@@ -330,7 +333,8 @@ class Store:
                 " WHERE customer_id = ? AND revoked_at IS NULL",
                 (now, customer_id),
             )
-            db.execute("DELETE FROM sessions WHERE customer_id = ?", (customer_id,))
+            if end_sessions:
+                db.execute("DELETE FROM sessions WHERE customer_id = ?", (customer_id,))
             db.execute("DELETE FROM verified_devices WHERE customer_id = ?", (customer_id,))
 
     # -- management links --------------------------------------------------------------------

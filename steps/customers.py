@@ -16,7 +16,7 @@ from .tasks import AcceptTheInvitation, ChooseAPassword, CreateASubscription, In
 
 @given(phrase(r"{WHO} is a customer"))
 def _(cast: Cast, who: str) -> None:
-    cast[who]
+    cast[who]  # registers her with the site, with a faker identity
 
 
 @given(phrase(r"{WHO} was invited"))

@@ -23,7 +23,7 @@ def _(cast: Cast, first: str, second: str) -> None:
         answers.append(stranger.asks(TheAnswerText("laptop", masking=(address,))))
     cast.merchant.remember("answers", answers)
     cast.merchant.remember("asked for", (cast[first], cast[second], stranger))
-    cast[first]
+    cast.spotlight(cast[first])
 
 
 @then(phrase(r"only (?P<who>[A-Z][a-z]+) receives a login link"))
@@ -35,4 +35,3 @@ def _(cast: Cast, who: str) -> None:
             mailbox.wait_for("login_link", after=mail_cursor(person, "login_link"))
         else:
             mailbox.expect_none("login_link", after=mail_cursor(person, "login_link"))
-    cast[who]

@@ -67,7 +67,7 @@ def _(cast: Cast, device: str) -> None:
 def _(cast: Cast, device: str, other: str) -> None:
     owner = cast["she"]
     other_email = cast[other].recall("customer")["email"]
-    cast[owner.name]  # the pronouns keep pointing at the device's owner
+    cast.spotlight(owner)  # naming Ben must not turn "her" into him
     shown = owner.asks(TheAccountShown(device))
     assert other_email.lower() not in shown.lower(), f"{owner.name}'s {device} shows {other}'s account: {shown!r}"
 

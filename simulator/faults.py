@@ -1,0 +1,71 @@
+"""Fault switches: deliberate breaks of one rule each, to prove the suite notices (issue 5).
+
+`python -m simulator --fault NAME` turns one on. The `Faults` value travels explicitly from
+`Settings` to the service and the pages, which apply it by adjusting what they hand the policy
+core or what they answer; `rules.py` never sees it. With every switch off (the default) no code
+path changes. Each switch mimics a mistake a vendor could plausibly ship.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Iterable
+
+# "Never expires": a lifetime no scenario's clock reaches (a thousand years, in seconds).
+NEVER_S = 1000 * 365 * 86400
+
+
+@dataclasses.dataclass(frozen=True)
+class Fault:
+    name: str
+    rule: str  # the POLICY.md rule this fault breaks
+    breaks: str  # what goes wrong, in one line
+
+
+def _switch(rule: str, breaks: str) -> Any:
+    return dataclasses.field(default=False, metadata={"rule": rule, "breaks": breaks})
+
+
+@dataclasses.dataclass(frozen=True)
+class Faults:
+    """Which faults are on; all off by default, the reference behaviour."""
+
+    inv2_always_invite: bool = _switch("INV-2", "a new subscription sends the invitation even with auto_invite off")
+    inv5_no_expiry: bool = _switch("INV-5", "invitation links never expire")
+    inv7_no_resend_limit: bool = _switch("INV-7", "invitations may be resent without limit")
+    ll2_enumeration: bool = _switch("LL-2", "asking for a login link for an unknown address says it is unknown")
+    ll5_no_expiry: bool = _switch("LL-5", "login links never expire")
+    ll6_reusable: bool = _switch("LL-6", "a login link works more than once")
+    mu3_any_device: bool = _switch("MU-3", "the management URL signs in on a device that is not verified")
+    mu5_no_expiry: bool = _switch("MU-5", "management URLs never expire")
+    mu6_always_new: bool = _switch("MU-6", "every read or email makes a new management URL")
+    mu7_no_read_limit: bool = _switch("MU-7", "the control API serves the management link without a read limit")
+    ev1_unverified_access: bool = _switch("EV-1", "the management URL signs in a customer whose email is not verified")
+    pw1_password_always: bool = _switch(
+        "PW-1", "the password form shows and password sign-in works with password logins off"
+    )
+    ses1_no_idle_timeout: bool = _switch("SES-1", "sessions never time out")
+    dev2_login_link_device_bound: bool = _switch("DEV-2", "a login link works only on the device that asked for it")
+    rev1_sessions_survive: bool = _switch("REV-1", "revoking portal access leaves the customer's sessions alive")
+
+    @classmethod
+    def named(cls, names: Iterable[str]) -> Faults:
+        """The faults called `names` on, the rest off; ValueError naming an unknown one."""
+        wanted = list(names)
+        for name in wanted:
+            if name not in REGISTRY:
+                raise ValueError(f"unknown fault {name!r}; known faults: {', '.join(REGISTRY)}")
+        return cls(**{name: True for name in wanted})
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name in REGISTRY if getattr(self, name))
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+
+REGISTRY: dict[str, Fault] = {
+    field.name: Fault(field.name, field.metadata["rule"], field.metadata["breaks"])
+    for field in dataclasses.fields(Faults)
+}

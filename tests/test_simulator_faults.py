@@ -1,0 +1,288 @@
+"""Fault switches (`simulator.faults`): each breaks its one rule, and only when it is on.
+
+Every rule test runs twice, on the reference and with its fault on, so it proves both that the
+fault bites and that the default path still keeps the rule.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import pytest
+
+from portalcheck import rules
+from simulator.__main__ import main, parser
+from simulator.app import Settings
+from simulator.faults import REGISTRY, Faults
+
+Site = Any  # conftest.SimulatorSite
+Device = Any  # conftest.SimulatorDevice
+
+IDLE_S = 1800
+LOGIN_TTL_S = 3600
+INVITATION_TTL_S = 172_800
+MANAGEMENT_TTL_S = 5_616_000
+PASSWORD = "correct horse battery"
+SWITCHED: set[str] = set()  # the faults a test below switches on
+
+
+def switched(name: str) -> pytest.MarkDecorator:
+    """Run a test on the reference and with fault `name` on; its `faults` argument says which."""
+    SWITCHED.add(name)
+    return pytest.mark.parametrize("faults", [Faults(), Faults.named([name])], ids=["reference", name])
+
+
+@pytest.fixture
+def faults() -> Faults:
+    return Faults()
+
+
+@pytest.fixture
+def simulator_settings(simulator_settings: Settings, faults: Faults) -> Settings:
+    return dataclasses.replace(simulator_settings, faults=faults)
+
+
+def location(response: Any) -> str:
+    assert response.status_code == 303, (response.status_code, response.text[:300])
+    return str(response.headers["location"])
+
+
+def invited(site: Site, **policy: Any) -> tuple[dict[str, Any], str]:
+    if policy:
+        site.set_policy(**policy)
+    ada = site.add_customer()
+    site.invite(ada)
+    return ada, site.link(ada["email"], "invitation")
+
+
+def accepted(site: Site, device: Device, **policy: Any) -> dict[str, Any]:
+    ada, link = invited(site, **policy)
+    assert location(device.get(link)) in (f"{site.base}/", f"{site.base}/password")
+    return ada
+
+
+def login_link(site: Site, device: Device, customer: dict[str, Any], *, nth: int = 1) -> str:
+    device.ask_login_link(customer["email"])
+    return site.link(customer["email"], "login_link", nth=nth)
+
+
+# -- invitations (INV) ----------------------------------------------------------------------
+
+
+@switched("inv2_always_invite")
+def test_INV2_subscription_with_auto_invite_off(simulator_site: Site, faults: Faults) -> None:
+    ada = simulator_site.add_customer()
+    answer = simulator_site.control("POST", f"/customers/{ada['id']}/subscriptions", json={"product": "Gold"})
+    assert answer.status_code == 201
+    assert len(simulator_site.queued(ada["email"])) == (1 if faults else 0)
+
+
+@switched("inv5_no_expiry")
+def test_INV5_invitation_at_its_expiry(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    _, link = invited(site)
+    site.advance(INVITATION_TTL_S)
+    laptop = site.device()
+    assert location(laptop.get(link)) == (f"{site.base}/" if faults else f"{site.base}/link-expired")
+    assert laptop.has_access() is bool(faults)
+
+
+@switched("inv7_no_resend_limit")
+def test_INV7_sixth_invitation_within_30_minutes(simulator_site: Site, faults: Faults) -> None:
+    ada = simulator_site.add_customer()
+    for _ in range(5):
+        simulator_site.invite(ada)
+    sixth = simulator_site.control("POST", f"/customers/{ada['id']}/invitations")
+    assert sixth.status_code == (202 if faults else 422), sixth.text
+
+
+# -- login links (LL) -----------------------------------------------------------------------
+
+
+@switched("ll2_enumeration")
+def test_LL2_unknown_and_known_addresses(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada, _ = invited(site)
+    device = site.device()
+    known = device.ask_login_link(ada["email"])
+    unknown = device.ask_login_link("nobody@example.com")
+    assert known.status_code == 200 and "Check your email" in known.text
+    assert unknown.status_code == (404 if faults else 200)
+    assert ("Check your email" in unknown.text) is not bool(faults)
+    assert site.queued("nobody@example.com") == []  # mail to a known address only, either way
+
+
+@switched("ll5_no_expiry")
+def test_LL5_login_link_at_its_expiry(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada, _ = invited(site)
+    laptop = site.device()
+    link = login_link(site, laptop, ada)
+    site.advance(LOGIN_TTL_S)
+    assert location(laptop.get(link)) == (f"{site.base}/" if faults else f"{site.base}/link-expired")
+
+
+@switched("ll6_reusable")
+def test_LL6_login_link_used_twice(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada, invitation = invited(site)
+    laptop, phone = site.device(), site.device()
+    link = login_link(site, laptop, ada)
+    assert location(laptop.get(link)) == f"{site.base}/"
+    assert location(phone.get(link)) == (f"{site.base}/" if faults else f"{site.base}/link-invalid")
+    assert phone.has_access() is bool(faults)
+    # Login links only: the invitation stays single-use with the fault on.
+    assert location(laptop.get(invitation)) == f"{site.base}/"
+    assert location(site.device().get(invitation)) == f"{site.base}/link-invalid"
+
+
+# -- management URL (MU) --------------------------------------------------------------------
+
+
+@switched("mu3_any_device")
+def test_MU3_management_url_on_a_device_that_is_not_verified(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada = accepted(site, site.device())
+    phone = site.device()
+    expected = f"{site.base}/" if faults else f"{site.base}/verify-device"
+    assert location(phone.get(site.management_url(ada))) == expected
+    assert phone.has_access() is bool(faults)
+
+
+@switched("mu5_no_expiry")
+def test_MU5_management_url_at_its_expiry(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    laptop = site.device()
+    ada = accepted(site, laptop)
+    url = site.management_url(ada)
+    site.advance(MANAGEMENT_TTL_S)
+    assert location(laptop.get(url)) == (f"{site.base}/" if faults else f"{site.base}/link-expired")
+
+
+@switched("mu6_always_new")
+def test_MU6_management_url_before_its_refresh(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada, _ = invited(site)
+    first, second = site.management_url(ada), site.management_url(ada)
+    assert (first != second) is bool(faults)
+    site.control("POST", f"/customers/{ada['id']}/management_link_emails")
+    in_email = site.management_link_in(site.mail(ada["email"], "account"))
+    assert (in_email != second) is bool(faults)
+
+
+@switched("mu7_no_read_limit")
+def test_MU7_sixteenth_read(simulator_site: Site, faults: Faults) -> None:
+    ada = simulator_site.add_customer()
+    for _ in range(15):
+        simulator_site.management_link(ada)
+    sixteenth = simulator_site.control("GET", f"/customers/{ada['id']}/management_link")
+    assert sixteenth.status_code == (200 if faults else 429), sixteenth.text
+
+
+# -- email verification (EV) ----------------------------------------------------------------
+
+
+@switched("ev1_unverified_access")
+def test_EV1_management_url_of_a_customer_who_has_not_verified(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada, _ = invited(site)
+    laptop = site.device()
+    expected = f"{site.base}/" if faults else f"{site.base}/verify-device"
+    assert location(laptop.get(site.management_url(ada))) == expected
+    assert laptop.has_access() is bool(faults)
+    assert site.customer(ada)["email_verified"] is False
+
+
+# -- passwords (PW) -------------------------------------------------------------------------
+
+
+@switched("pw1_password_always")
+def test_PW1_password_form_and_sign_in_with_password_logins_off(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada = accepted(site, site.device(), password_login_enabled=True)
+    site.set_password(ada, PASSWORD)
+    site.set_policy(password_login_enabled=False)
+    phone = site.device()
+    assert ('aria-label="Sign in with a password"' in phone.get("/login").text) is bool(faults)
+    answer = phone.password_sign_in(ada["email"], PASSWORD)
+    assert answer.status_code == (303 if faults else 403), answer.text
+    assert phone.has_access() is bool(faults)
+
+
+# -- sessions (SES) -------------------------------------------------------------------------
+
+
+@switched("ses1_no_idle_timeout")
+def test_SES1_session_after_the_idle_timeout(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    laptop = site.device()
+    accepted(site, laptop)
+    site.advance(IDLE_S)
+    assert laptop.has_access() is bool(faults)
+
+
+# -- device change (DEV) --------------------------------------------------------------------
+
+
+@switched("dev2_login_link_device_bound")
+def test_DEV2_login_link_asked_on_one_device_and_opened_on_another(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada, _ = invited(site)
+    laptop, phone = site.device(), site.device()
+    asked_on_laptop = login_link(site, laptop, ada)
+    assert location(phone.get(asked_on_laptop)) == (f"{site.base}/link-invalid" if faults else f"{site.base}/")
+    assert phone.has_access() is not bool(faults)
+    # The device that asked still gets in (LL-4), and so does the verify page's request (DEV-1).
+    assert location(laptop.get(login_link(site, laptop, ada, nth=2))) == f"{site.base}/"
+
+
+# -- revocation (REV) -----------------------------------------------------------------------
+
+
+@switched("rev1_sessions_survive")
+def test_REV1_session_after_revocation(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    laptop = site.device()
+    ada = accepted(site, laptop)
+    url = site.management_url(ada)
+    site.revoke(ada)
+    assert laptop.has_access() is bool(faults)
+    assert location(site.device().get(url)) == f"{site.base}/link-invalid"  # links die either way
+
+
+# -- the registry and the command line ------------------------------------------------------
+
+
+def test_every_fault_breaks_a_rule_of_the_policy_and_is_switched_on_above() -> None:
+    known = {rule.id for rule in rules.load()}
+    assert {fault.rule for fault in REGISTRY.values()} <= known
+    assert SWITCHED == set(REGISTRY)
+
+
+def test_every_family_of_must_rules_has_a_fault() -> None:
+    families = {rule.id.split("-")[0] for rule in rules.load() if rule.level == "MUST"}
+    assert families <= {fault.rule.split("-")[0] for fault in REGISTRY.values()}
+
+
+def test_no_fault_is_the_reference() -> None:
+    assert not Faults() and Faults().names == ()
+    assert Faults.named(["ll5_no_expiry", "mu3_any_device"]).names == ("ll5_no_expiry", "mu3_any_device")
+    with pytest.raises(ValueError, match="unknown fault 'nope'; known faults: inv2_always_invite"):
+        Faults.named(["nope"])
+
+
+def test_fault_is_repeatable_on_the_command_line() -> None:
+    args = parser().parse_args(
+        ["--smtp", "localhost:2525", "--control-token", "t", "--fault", "ll5_no_expiry", "--fault", "mu3_any_device"]
+    )
+    assert args.fault == ["ll5_no_expiry", "mu3_any_device"]
+
+
+def test_unknown_fault_exits_2_with_one_line_naming_the_known_ones(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["--smtp", "localhost:2525", "--control-token", "t", "--fault", "nope"])
+    assert exited.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "invalid choice: 'nope'" in errors[0]
+    assert all(name in errors[0] for name in REGISTRY)
