@@ -34,8 +34,6 @@ def run(profile_path: str | None, workers: int | None, reports_dir: str, pytest_
     """
     import pytest
 
-    from .results import ResultCollector
-
     try:
         profile = load(profile_path)
     except ProfileError as error:
@@ -46,15 +44,13 @@ def run(profile_path: str | None, workers: int | None, reports_dir: str, pytest_
     args = [
         str(ROOT / "features"), "-v", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
         "--run-dir", str(run_dir), "--profile", str(profile.path),
-        "--junitxml", str(run_dir / "junit.xml"), "--cucumberjson", str(run_dir / "cucumber.json"),
     ]
     if workers:
         args += ["-n", str(workers)]
     args += list(pytest_args)
     click.echo(f"portalcheck: running the suite against {profile.name} ({profile.path})")
-    collector = ResultCollector(run_dir / "results.json")
     os.chdir(ROOT)
-    status = pytest.main(args, plugins=[collector])
+    status = pytest.main(args)
     if not (run_dir / "results.json").exists():
         click.echo(f"portalcheck: the suite produced no results (pytest exit {int(status)})", err=True)
         sys.exit(int(status) or 2)

@@ -25,6 +25,7 @@ from .cast import Cast
 from .control import ControlClient, ControlError, SiteControl, TargetUnreachable
 from .profile import Profile, ProfileError, load
 from .reference import ReferencePortal
+from .results import ResultCollector
 
 CHROMIUM = "/usr/bin/chromium"
 # What Debian's Chromium needs in this sandbox: no sandbox as root, no calls home.
@@ -46,6 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     for rule in rules.load():
         config.addinivalue_line("markers", f"{rule.id}: {rule.level} — {rule.text}")
@@ -58,6 +60,14 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.run_dir = str(Path(config.rootpath) / "reports" / f"{stamp}-{os.getpid()}")
     elif hasattr(config, "workerinput"):
         config.option.run_dir = config.workerinput["portalcheck_run_dir"]  # type: ignore[attr-defined]
+    if not hasattr(config, "workerinput") and any("features" in arg for arg in config.args):
+        # Every run of the suite leaves JUnit XML and cucumber JSON beside its evidence.
+        run_dir = Path(config.option.run_dir)
+        config.option.xmlpath = config.option.xmlpath or str(run_dir / "junit.xml")
+        config.option.cucumber_json_path = config.option.cucumber_json_path or str(run_dir / "cucumber.json")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        # ... and results.json, from which `portalcheck report` builds the verdicts by rule.
+        config.pluginmanager.register(ResultCollector(run_dir / "results.json"), "portalcheck-results")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

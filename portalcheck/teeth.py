@@ -144,7 +144,7 @@ def run_suite(selected: Iterable[str], *, faults: Sequence[str] = (), run_dir: P
     run_dir.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "pytest", str(ROOT / "features"), "-m", " or ".join(chosen),
-        "-p", "portalcheck.results_plugin", "--rootdir", str(ROOT),
+        "--rootdir", str(ROOT),
         "--run-dir", str(run_dir), "-q", "--no-header", "-rfE",
         *(arg for name in faults for arg in ("--simulator-fault", name)),
     ]

@@ -6,6 +6,7 @@ suite passes against it too, the steps depend on CONTRACT v1 and the profile onl
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -159,16 +160,20 @@ def test_the_whole_suite_passes_against_the_alt_portal(alt_portal: AltPortal, tm
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
     env[token_env] = alt_portal.token
     finished = subprocess.run(
-        [sys.executable, "-m", "pytest", "features", "--profile", str(profile), "-p", "no:cacheprovider", "-q",
-         "--run-dir", str(tmp_path / "run")],
+        [sys.executable, "-m", "portalcheck.cli", "run", "--profile", str(profile), "--reports", str(tmp_path / "reports"),
+         "--", "-q", "-p", "no:cacheprovider"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S,
     )
     output = finished.stdout + finished.stderr
     portal_said = alt_portal.stop()
-    expected = scenario_count()
-    summary = output.strip().splitlines()[-1] if output.strip() else ""
     assert finished.returncode == 0, f"the suite failed against the alt portal:\n{output[-20000:]}\nportal:\n{portal_said}"
-    assert re.fullmatch(rf"=*\s*{expected} passed in [\d.]+s( \(.*\))?\s*=*", summary), (
-        f"expected all {expected} scenarios to pass, nothing skipped: {summary!r}"
+    (run_dir,) = [path for path in (tmp_path / "reports").iterdir() if path.is_dir() and not path.is_symlink()]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    expected = scenario_count()
+    assert summary["scenarios"] == {"total": expected, "by_outcome": {"passed": expected}}, (
+        f"expected all {expected} scenarios to pass, nothing skipped: {summary['scenarios']}"
     )
+    assert summary["verdicts"] == {"PASS": len(summary["rules"])} and summary["conformant"], summary["verdicts"]
+    for produced in ("index.html", "junit.xml", "cucumber.json", "results.json"):
+        assert (run_dir / produced).exists(), f"the run wrote no {produced}"
     assert "Traceback" not in portal_said, portal_said
