@@ -39,19 +39,22 @@ class Call:
 class ControlClient:
     """One target's control API. `calls` lists every call made through this client."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0) -> None:
-        self._http = httpx.Client(
-            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout
-        )
+    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0, http: httpx.Client | None = None) -> None:
+        """`http`: a client to share (its connections and TLS set-up); this one then does not close it."""
+        self._owns_http = http is None
+        self._http = http or httpx.Client(timeout=timeout)
+        self._base_url = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"}
         self.calls: list[Call] = []
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def request(self, method: str, path: str, body: Any = None, *, expect: tuple[int, ...] = (200,)) -> Any:
         """Call the API; the decoded JSON answer (or None), or ControlError on another status."""
         try:
-            response = self._http.request(method, path, json=body)
+            response = self._http.request(method, self._base_url + path, json=body, headers=self._headers)
         except httpx.HTTPError as error:
             raise TargetUnreachable(f"control API {method} {path}: {error}") from error
         try:

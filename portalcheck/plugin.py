@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
+import httpx
 import pytest
 from faker import Faker
 from playwright.sync_api import Browser, sync_playwright
@@ -173,10 +174,17 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def control_http() -> Iterator[httpx.Client]:
+    """One HTTP client per worker: keep-alive connections, and TLS set up once, not per scenario."""
+    with httpx.Client(timeout=10.0) as client:
+        yield client
+
+
 @pytest.fixture
-def site(target: tuple[str, str], target_description: dict[str, Any]) -> Iterator[SiteControl]:
+def site(target: tuple[str, str], target_description: dict[str, Any], control_http: httpx.Client) -> Iterator[SiteControl]:
     """A test site of this scenario's own, deleted afterwards with everything in it."""
-    client = ControlClient(*target)
+    client = ControlClient(*target, http=control_http)  # its own log of calls, for evidence
     test_site = SiteControl.create(client)
     yield test_site
     test_site.delete()

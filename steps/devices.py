@@ -45,13 +45,12 @@ class Device:
         if request.is_navigation_request() and request.frame == self.page.main_frame:
             self.responses.append(response)
 
-    def open(self, url: str) -> PageState:
-        """Go to `url`, follow redirects, and say what the device ends up showing."""
+    def open(self, url: str) -> None:
+        """Go to `url` and follow its redirects. What the device then shows is `state()`'s to say."""
         self.responses.clear()
         self.page.goto(url, wait_until="domcontentloaded")
-        return self.state()
 
-    def submit(self, form: str, fields: dict[str, str], button: str) -> PageState:
+    def submit(self, form: str, fields: dict[str, str], button: str) -> None:
         """Fill the fields of the profile's `form` (field selector -> value) and press `button`."""
         scope = self.page.locator(self.profile.selectors[form])
         for selector, value in fields.items():
@@ -59,7 +58,6 @@ class Device:
         self.responses.clear()
         with self.page.expect_navigation(wait_until="domcontentloaded"):
             scope.locator(self.profile.selectors[button]).click()
-        return self.state()
 
     def selector(self, name: str) -> Any:
         return self.page.locator(self.profile.selectors[name])
