@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any
 
 import pytest
+from simulator_flows import accepted, invited, location, login_link
 
 from portalcheck import rules
 from simulator.__main__ import main, parser
@@ -43,28 +44,6 @@ def simulator_settings(simulator_settings: Settings, faults: Faults) -> Settings
     return dataclasses.replace(simulator_settings, faults=faults)
 
 
-def location(response: Any) -> str:
-    assert response.status_code == 303, (response.status_code, response.text[:300])
-    return str(response.headers["location"])
-
-
-def invited(site: Site, **policy: Any) -> tuple[dict[str, Any], str]:
-    if policy:
-        site.set_policy(**policy)
-    ada = site.add_customer()
-    site.invite(ada)
-    return ada, site.link(ada["email"], "invitation")
-
-
-def accepted(site: Site, device: Device, **policy: Any) -> dict[str, Any]:
-    ada, link = invited(site, **policy)
-    assert location(device.get(link)) in (f"{site.base}/", f"{site.base}/password")
-    return ada
-
-
-def login_link(site: Site, device: Device, customer: dict[str, Any], *, nth: int = 1) -> str:
-    device.ask_login_link(customer["email"])
-    return site.link(customer["email"], "login_link", nth=nth)
 
 
 # -- invitations (INV) ----------------------------------------------------------------------

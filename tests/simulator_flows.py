@@ -1,0 +1,35 @@
+"""Short flows the simulator's page and fault tests share: invite, accept, ask for a login link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Site = Any  # conftest.SimulatorSite
+Device = Any  # conftest.SimulatorDevice
+
+
+def location(response: Any) -> str:
+    assert response.status_code == 303, (response.status_code, response.text[:300])
+    return str(response.headers["location"])
+
+
+def invited(site: Site, **policy: Any) -> tuple[dict[str, Any], str]:
+    """A customer with a pending invitation, and its link."""
+    if policy:
+        site.set_policy(**policy)
+    ada = site.add_customer()
+    site.invite(ada)
+    return ada, site.link(ada["email"], "invitation")
+
+
+def accepted(site: Site, device: Device, **policy: Any) -> dict[str, Any]:
+    """A customer who accepted her invitation on `device` (signed in, email and device verified)."""
+    ada, link = invited(site, **policy)
+    assert location(device.get(link)) in (f"{site.base}/", f"{site.base}/password")
+    return ada
+
+
+def login_link(site: Site, device: Device, customer: dict[str, Any], *, nth: int = 1) -> str:
+    """Ask for a login link on `device` and read it from the mail."""
+    device.ask_login_link(customer["email"])
+    return site.link(customer["email"], "login_link", nth=nth)
