@@ -43,6 +43,9 @@ class Cast:
         self._spotlight = self._customers[who]
         return self._spotlight
 
+    def _control_calls(self) -> int:
+        return len(self.site.client.calls)
+
     def spotlight(self, actor: Actor) -> Actor:
         """Make `actor` the one "she" and "her" refer to from now on."""
         self._spotlight = actor
@@ -52,7 +55,7 @@ class Cast:
         """Someone with an address the portal has never seen, and a mailbox to prove it."""
         email = self._unique_email("stranger")
         actor = Actor("a stranger").who_can(
-            BrowseOnDevices(self._browser, self._profile, self.site.portal_url),
+            BrowseOnDevices(self._browser, self._profile, self.site.portal_url, self._control_calls),
             ReadMailbox(self._sink.mailbox(email), self._profile),
         )
         actor.remember("customer", {"email": email, "id": None})
@@ -64,7 +67,7 @@ class Cast:
         email = self._unique_email(f"{name}.{last_name}")
         record = self.site.add_customer(email, name, last_name)
         actor = Actor(name, pronoun=PERSONAS.get(name, "they")).who_can(
-            BrowseOnDevices(self._browser, self._profile, self.site.portal_url),
+            BrowseOnDevices(self._browser, self._profile, self.site.portal_url, self._control_calls),
             ReadMailbox(self._sink.mailbox(email), self._profile),
         )
         actor.remember("customer", record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from playwright.sync_api import Browser
 
@@ -16,15 +17,17 @@ from .devices import Device, new_device
 class BrowseOnDevices:
     """A customer's devices ("laptop", "phone"), each a fresh browser context, made on first use."""
 
-    def __init__(self, browser: Browser, profile: Profile, portal_url: str) -> None:
+    def __init__(self, browser: Browser, profile: Profile, portal_url: str,
+                 changes: Callable[[], int] = lambda: 0) -> None:
         self._browser = browser
         self.profile = profile
         self.portal_url = portal_url.rstrip("/")
+        self._changes = changes
         self.devices: dict[str, Device] = {}
 
     def device(self, name: str) -> Device:
         if name not in self.devices:
-            self.devices[name] = new_device(name, self._browser, self.profile)
+            self.devices[name] = new_device(name, self._browser, self.profile, self._changes)
         return self.devices[name]
 
     def page_url(self, page: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 from playwright.sync_api import Error as PlaywrightError
@@ -31,7 +31,8 @@ class PageState(str, enum.Enum):
 class Device:
     """One browser context and its page. Records the main-frame responses of each navigation."""
 
-    def __init__(self, name: str, context: BrowserContext, profile: Profile) -> None:
+    def __init__(self, name: str, context: BrowserContext, profile: Profile,
+                 changes: Callable[[], int] = lambda: 0) -> None:
         self.name = name
         self.context = context
         self.profile = profile
@@ -39,6 +40,20 @@ class Device:
         self.page.set_default_timeout(profile.page_timeout_s * 1000)
         self.responses: list[Response] = []
         self.page.on("response", self._record)
+        # `changes` counts what could have changed the portal's mind since a page was drawn
+        # (the control API's calls: time passing, revocation, policy), so a page is known fresh.
+        self._changes = changes
+        self._drawn_at = -1
+        self.page.on("framenavigated", self._drawn)
+
+    def _drawn(self, frame: Any) -> None:
+        if frame == self.page.main_frame:
+            self._drawn_at = self._changes()
+
+    @property
+    def stale(self) -> bool:
+        """True when the page was drawn before something that may change what it would show."""
+        return self._drawn_at != self._changes()
 
     def _record(self, response: Response) -> None:
         request = response.request
@@ -117,8 +132,8 @@ class Device:
         self.context.close()
 
 
-def new_device(name: str, browser: Browser, profile: Profile) -> Device:
+def new_device(name: str, browser: Browser, profile: Profile, changes: Callable[[], int] = lambda: 0) -> Device:
     context = browser.new_context(locale="en-GB", timezone_id="UTC")
     # DOM snapshots make the trace worth opening; a screencast would cost a third of the run.
     context.tracing.start(screenshots=False, snapshots=True)
-    return Device(name, context, profile)
+    return Device(name, context, profile, changes)

@@ -18,8 +18,9 @@ from .tasks import site_of
 class WhatTheDeviceShows:
     """The page state of a device, judged live.
 
-    A page in a browser is a snapshot: when the device shows the account, the page is loaded
-    again first, so the answer says whether the session holds now, not when it was drawn.
+    A page in a browser is a snapshot: when the device shows the account on a page drawn before
+    the last change through the control API (time passing, a revocation, a policy change), the
+    page is loaded again first, so the answer says whether the session holds now.
     """
 
     on: str
@@ -27,7 +28,7 @@ class WhatTheDeviceShows:
     def answered_by(self, actor: Actor) -> PageState:
         device = actor.ability_to(BrowseOnDevices).device(self.on)
         state = device.state()
-        if state is PageState.ACCOUNT:
+        if state is PageState.ACCOUNT and device.stale:
             # A GET of the same address, not a reload: a reload could post a form again.
             device.open(device.page.url)
             state = device.state()
