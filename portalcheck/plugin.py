@@ -21,19 +21,13 @@ from pytest_bdd.reporting import ReportContext, test_report_context_registry
 
 from fake_mail import MailSink
 
-from . import rules
+from . import chromium, rules
 from .cast import Cast
 from .control import ControlClient, ControlError, SiteControl, TargetUnreachable
 from .profile import Profile, ProfileError, load
 from .reference import ReferencePortal
 from .results import ResultCollector
 
-CHROMIUM = "/usr/bin/chromium"
-# What Debian's Chromium needs in this sandbox: no sandbox as root, no calls home.
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 CAPABILITY_MARKS = {"password": "password_login", "clock": "clock"}
 LEVEL_MARKS = ("must", "should", "ref")
 
@@ -45,6 +39,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--simulator-fault", action="append", default=[], metavar="NAME",
         help="start the bundled simulator with this fault switched on (to prove the suite has teeth)",
+    )
+    group.addoption(
+        "--chromium", default=None, metavar="PATH",
+        help=f"the Chromium to drive (default: ${chromium.ENV}, else {' or '.join(chromium.CANDIDATES)})",
     )
 
 
@@ -72,9 +70,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Before any scenario: a vendor's target must be reachable and speak contract v1."""
+    """Before any scenario: a Chromium named by hand must exist, and a vendor's target must be
+    reachable and speak contract v1."""
     config = session.config
-    if hasattr(config, "workerinput") or not config.getoption("profile"):
+    if hasattr(config, "workerinput"):
+        return
+    if config.getoption("chromium") or os.environ.get(chromium.ENV):
+        try:
+            chromium.find(config.getoption("chromium"))
+        except chromium.ChromiumNotFound as error:
+            raise pytest.UsageError(str(error)) from None
+    if not config.getoption("profile"):
         return
     try:
         profile = load(config.getoption("profile"))
@@ -142,7 +148,9 @@ def target(pytestconfig: pytest.Config, profile: Profile, mail_sink: MailSink) -
 
 
 @pytest.fixture(scope="session")
-def target_description(pytestconfig: pytest.Config, profile: Profile, target: tuple[str, str]) -> dict[str, Any]:
+def target_description(
+    pytestconfig: pytest.Config, profile: Profile, target: tuple[str, str], browser: Browser, chromium_executable: Path
+) -> dict[str, Any]:
     """What the report says of the target: its capabilities and a new site's default policy."""
     client = ControlClient(*target)
     try:
@@ -158,6 +166,7 @@ def target_description(pytestconfig: pytest.Config, profile: Profile, target: tu
         "control_url": profile.control_url or f"{target[0]} (bundled, started by the suite)",
         "capabilities": {key: bool(capabilities.get(key)) and profile.has(key) for key in ("password_login", "clock")},
         "policy": policy,
+        "browser": chromium.describe(chromium_executable, browser),
         "expected_deviations": dict(profile.expected_deviations),
     }
     run_dir = Path(pytestconfig.option.run_dir)
@@ -167,11 +176,19 @@ def target_description(pytestconfig: pytest.Config, profile: Profile, target: tu
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def chromium_executable(pytestconfig: pytest.Config) -> Path:
+    try:
+        return chromium.find(pytestconfig.getoption("chromium"))
+    except chromium.ChromiumNotFound as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_executable: Path) -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
+        running = chromium.launch(playwright, chromium_executable)
+        yield running
+        running.close()
 
 
 @pytest.fixture(scope="session")
