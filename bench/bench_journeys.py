@@ -153,7 +153,7 @@ def open_device(world: BareWorld, stack: contextlib.ExitStack) -> Page:
     """A fresh browser context (traced as the suite traces its devices) and its page."""
     context = world.browser.new_context(locale="en-GB", timezone_id="UTC")
     if world.tracing:
-        context.tracing.start(screenshots=True, snapshots=True)
+        context.tracing.start(screenshots=False, snapshots=True)  # as steps/devices.py traces
 
     def close() -> None:
         if world.tracing:
@@ -174,25 +174,37 @@ def accept_invitation(page: Page, ada: Customer) -> None:
     expect_account(page, ada.email)
 
 
-def bare_invitation_to_portal(world: BareWorld) -> None:
+@dataclasses.dataclass
+class SignedIn:
+    """What every journey starts with: a test site, Ada invited, and her laptop in the portal."""
+
+    site: Site
+    ada: Customer
+    laptop: Page
+    devices: contextlib.ExitStack
+
+
+@contextlib.contextmanager
+def ada_signed_in_on_her_laptop(world: BareWorld) -> Iterator[SignedIn]:
     with contextlib.ExitStack() as stack:
         site = Site(world)
         stack.callback(site.close)
         ada = invite_a_customer(site)
         laptop = open_device(world, stack)
         accept_invitation(laptop, ada)
-        assert site.call("GET", f"/customers/{ada.id}")["email_verified"] is True
+        yield SignedIn(site, ada, laptop, stack)
+
+
+def bare_invitation_to_portal(world: BareWorld) -> None:
+    with ada_signed_in_on_her_laptop(world) as start:
+        assert start.site.call("GET", f"/customers/{start.ada.id}")["email_verified"] is True
 
 
 def bare_device_change(world: BareWorld) -> None:
-    with contextlib.ExitStack() as stack:
-        site = Site(world)
-        stack.callback(site.close)
-        ada = invite_a_customer(site)
-        laptop = open_device(world, stack)
-        accept_invitation(laptop, ada)
+    with ada_signed_in_on_her_laptop(world) as start:
+        ada = start.ada
         management_url = ada.invitation.link("/manage/").url
-        phone = open_device(world, stack)
+        phone = open_device(world, start.devices)
         phone.goto(management_url, wait_until="domcontentloaded")
         expect(phone.get_by_role("heading", name=re.compile("^Verify"))).to_be_visible()
         mailbox = world.sink.mailbox(ada.email)
@@ -203,20 +215,15 @@ def bare_device_change(world: BareWorld) -> None:
         login_link = mailbox.wait_for(subject="(?i)login link", after=seen, timeout=MAIL_TIMEOUT_S)
         phone.goto(login_link.link("/link/").url, wait_until="domcontentloaded")
         expect_account(phone, ada.email)
-        laptop.goto(management_url, wait_until="domcontentloaded")
-        expect_account(laptop, ada.email)
+        start.laptop.goto(management_url, wait_until="domcontentloaded")
+        expect_account(start.laptop, ada.email)
 
 
 def bare_idle_timeout(world: BareWorld) -> None:
-    with contextlib.ExitStack() as stack:
-        site = Site(world)
-        stack.callback(site.close)
-        ada = invite_a_customer(site)
-        laptop = open_device(world, stack)
-        accept_invitation(laptop, ada)
-        site.call("POST", "/clock/advance", {"seconds": IDLE_TIMEOUT_PASSED_S})
-        laptop.goto(ada.invitation.link("/manage/").url, wait_until="domcontentloaded")
-        expect_account(laptop, ada.email)
+    with ada_signed_in_on_her_laptop(world) as start:
+        start.site.call("POST", "/clock/advance", {"seconds": IDLE_TIMEOUT_PASSED_S})
+        start.laptop.goto(start.ada.invitation.link("/manage/").url, wait_until="domcontentloaded")
+        expect_account(start.laptop, start.ada.email)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -296,9 +303,9 @@ class BareRunner:
 def launch(playwright: Playwright) -> Browser:
     # Imported here, once pytest has loaded the plugin: imported earlier, it would miss pytest's
     # assertion rewriting (and filterwarnings=error makes that an error).
-    from portalcheck.plugin import CHROMIUM, CHROMIUM_ARGS
+    from portalcheck import chromium
 
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    return chromium.launch(playwright, chromium.find())
 
 
 # -- the suite side: an in-process pytest session with a timing plugin ------------------------
