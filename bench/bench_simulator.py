@@ -18,7 +18,6 @@ import argparse
 import email
 import email.policy
 import re
-import socket
 import sys
 import threading
 import time
@@ -26,8 +25,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import httpx
-import uvicorn
-from aiosmtpd.controller import Controller
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -36,20 +33,11 @@ from starlette.types import ASGIApp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from fake_mail.serving import HttpServer, SmtpServer, bind  # noqa: E402
 from simulator.app import Settings, create_app  # noqa: E402
 
 HOST = "127.0.0.1"
 TOKEN = "bench-token"
-
-
-def bind() -> socket.socket:
-    # IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted connections (no delayed-ACK stalls).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, 0))
-    sock.listen(128)
-    sock.setblocking(False)
-    return sock
 
 
 class Sink:
@@ -74,47 +62,20 @@ class Sink:
             return found()[-1]
 
 
-class SinkController(Controller):
-    def __init__(self, handler: Any, sock: socket.socket) -> None:
-        super().__init__(handler, hostname=HOST, port=sock.getsockname()[1], server_hostname="sink")
-        self._sock = sock
-
-    def _create_server(self) -> Any:
-        return self.loop.create_server(self._factory_invoker, sock=self._sock)
-
-
-class _Server(uvicorn.Server):
-    """uvicorn's server, telling another thread when it has started."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        self.ready.set()
-
-
 class Served:
     """An ASGI app, made knowing its own URL, under uvicorn on a thread of its own."""
 
     def __init__(self, make_app: Callable[[str], ASGIApp]) -> None:
-        self.sock = bind()
-        self.url = f"http://{HOST}:{self.sock.getsockname()[1]}"
-        config = uvicorn.Config(make_app(self.url), lifespan="on", log_config=None, access_log=False, timeout_graceful_shutdown=1)
-        self.server = _Server(config)
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        sock = bind(HOST, 0)
+        self.url = f"http://{HOST}:{sock.getsockname()[1]}"
+        self.server = HttpServer(make_app(self.url), sock)
 
     def __enter__(self) -> Served:
-        self.thread.start()
-        if not self.server.ready.wait(10) or not self.server.started:
-            raise RuntimeError(f"uvicorn did not start at {self.url}")
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
+        self.server.stop()
 
 
 def prepare_simulator(client: httpx.Client, base: str, sink: Sink) -> str:
@@ -162,7 +123,7 @@ def main() -> None:
     args = cli.parse_args()
 
     sink = Sink()
-    relay = SinkController(sink, bind())
+    relay = SmtpServer(sink, bind(HOST, 0), server_hostname="sink")
     relay.start()
     try:
         def simulator_app(url: str) -> ASGIApp:
