@@ -7,6 +7,13 @@ from typing import Any
 Site = Any  # conftest.SimulatorSite
 Device = Any  # conftest.SimulatorDevice
 
+# The default policy's times, in seconds, and a password the policy accepts.
+IDLE_S = 1800
+LOGIN_TTL_S = 3600
+INVITATION_TTL_S = 172_800
+MANAGEMENT_TTL_S = 5_616_000
+PASSWORD = "correct horse battery"
+
 
 def location(response: Any) -> str:
     assert response.status_code == 303, (response.status_code, response.text[:300])

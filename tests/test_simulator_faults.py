@@ -7,24 +7,18 @@ fault bites and that the default path still keeps the rule.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import pytest
-from simulator_flows import accepted, invited, location, login_link
+from simulator_flows import (
+    IDLE_S, INVITATION_TTL_S, LOGIN_TTL_S, MANAGEMENT_TTL_S, PASSWORD, Site, accepted, invited, location,
+    login_link,
+)
 
 from portalcheck import rules
 from simulator.__main__ import main, parser
 from simulator.app import Settings
 from simulator.faults import REGISTRY, Faults
 
-Site = Any  # conftest.SimulatorSite
-Device = Any  # conftest.SimulatorDevice
-
-IDLE_S = 1800
-LOGIN_TTL_S = 3600
-INVITATION_TTL_S = 172_800
-MANAGEMENT_TTL_S = 5_616_000
-PASSWORD = "correct horse battery"
 SWITCHED: set[str] = set()  # the faults a test below switches on
 
 
@@ -42,8 +36,6 @@ def faults() -> Faults:
 @pytest.fixture
 def simulator_settings(simulator_settings: Settings, faults: Faults) -> Settings:
     return dataclasses.replace(simulator_settings, faults=faults)
-
-
 
 
 # -- invitations (INV) ----------------------------------------------------------------------

@@ -11,18 +11,10 @@ import threading
 from typing import Any, Callable
 
 import pytest
-from simulator_flows import accepted, invited, location, login_link
-
-Site = Any  # conftest.SimulatorSite
-Device = Any  # conftest.SimulatorDevice
-
-IDLE_S = 1800
-LOGIN_TTL_S = 3600
-INVITATION_TTL_S = 172_800
-MANAGEMENT_TTL_S = 5_616_000
-PASSWORD = "correct horse battery"
-
-
+from simulator_flows import (
+    IDLE_S, INVITATION_TTL_S, LOGIN_TTL_S, MANAGEMENT_TTL_S, PASSWORD, Device, Site, accepted, invited, location,
+    login_link,
+)
 
 
 def normalised(page: str, *values: str) -> str:
