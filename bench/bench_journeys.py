@@ -30,29 +30,25 @@ The aim is suite/bare ≤ 1.3×.
 What the overhead was made of, from call-by-call timing of both sides: hardly pytest, pytest-bdd or
 the Screenplay layer, whose Python costs about 30 ms a scenario (pytest-bdd's step lookup about 8
 ms a step), but browser round trips the suite's checks added. WhatTheDeviceShows opened the page
-again whenever it showed the account (7 navigations in DEV-1 where bare makes 4); Device.open and
-submit worked out state() for callers that threw it away (15 state() calls in DEV-1 against 8
-checks); the `site` fixture made an httpx.Client per scenario, loading the CA bundle for a
-plain-http URL. That measured 1.4-1.6× on a quiet machine. With those three fixed (8198fae,
-960660b) the suite navigates and checks as often as bare does and measured 0.97-0.99× with tracing
-and 1.10-1.17× without. What is left: Device.state() asks the markers one by one with is_visible
-after its wait (11 round trips in DEV-1, about 0.1 s); it could ask the expected marker first.
-Tracing (screenshots and snapshots) costs these journeys 0-10% of their wall time, within the
-noise.
+again whenever it showed the account; Device.open and submit worked out state() for callers that
+threw it away; the `site` fixture made an httpx.Client per scenario. That measured 1.4-1.6×; with
+those fixed (8198fae, 960660b) the suite navigates and checks as often as bare does. Until 96fb5cb
+the bare side traced with screenshots and the suite without, which flattered the suite (0.98×);
+traced alike, the ratio is 1.07-1.14× with tracing and 1.09-1.17× without. What is left:
+Device.state() asks the markers one by one with is_visible after its wait (about 5 ms each).
 
 Parallel: the whole features suite as a subprocess, one worker and then `-n 2`: wall time, the CPU
-the whole machine spent (from /proc/stat: getrusage of the children saw only 74 of 157 CPU seconds,
-as Chromium's helper processes are not reaped through our process tree), the sum of the scenarios'
+the whole machine spent (from /proc/stat: getrusage of the children misses about half of it, as
+Chromium's helper processes are not reaped through our process tree), the sum of the scenarios'
 own times (JUnit XML) and the load average. The aim is ≥ 1.7×; on this 2-core machine it is out of
-reach. One worker already keeps the machine 87-89% busy (144-174 CPU seconds in 82-98 s of wall
-time), two thirds of it Chromium: per suite run its renderers about 55 s, its browser process about
-48 s, its GPU process 6 s, against about 9 s for the simulator, 9 s for pytest with its sink and
-5-8 s for Playwright's driver. A second worker can only use the idle 11-13% (1.14× at best), and it
-brings a Chromium, a simulator and a sink of its own: each scenario then ran 1.8-2.3× as long, and
-`-n 2` measured 0.83-1.07× in four runs. Reaching 1.7× needs about four cores (one worker uses 1.75
-of them), or a suite that costs half the CPU a scenario: Chromium's headless shell in place of the
-full browser run headless (Debian ships it as chromium-headless-shell) is where to look first,
-tracing second (about 10% of the suite's CPU).
+reach. With the full Chromium run headless, one worker kept the machine 87-89% busy (about 160 CPU
+seconds in 93 s), two thirds of it Chromium, and `-n 2` gave 0.83-1.07×. With Debian's headless
+shell (785bfc2) one worker spends about 57-61 CPU s in 47-51 s: 59-60% of 2 cores, so a second
+worker can at best bring 1 / 0.59 = 1.68×, and only if it cost nothing. It does cost: a second
+Chromium, simulator, sink and pytest collection (+0-9 CPU s), and each scenario runs 1.4-1.5× as
+long when two share the cores. Measured: 1.29-1.38×. What the idle 41% is made of: waits with no
+CPU behind them (mail that must not arrive is watched for 0.75 s; mail delivery; page loads), and
+Chromium's processes waiting on each other.
 
 Prints figures only; asserts nothing about wall time.
 """
