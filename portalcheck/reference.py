@@ -7,6 +7,7 @@ import secrets
 import subprocess
 import sys
 import threading
+import time
 from typing import IO
 
 
@@ -18,9 +19,11 @@ class ReferencePortal:
         self.token = secrets.token_urlsafe(24)
         self._args = [
             sys.executable, "-m", "simulator", "--host", host, "--port", str(port),
-            "--smtp", f"{smtp_host}:{smtp_port}", "--control-token", self.token, *extra_args,
+            # One argument, not two: a token that starts with "-" would read as an option.
+            "--smtp", f"{smtp_host}:{smtp_port}", f"--control-token={self.token}", *extra_args,
         ]
         self._process: subprocess.Popen[str] | None = None
+        self._pump: threading.Thread | None = None
         self.url = ""
 
     def start(self, timeout: float = 20.0) -> ReferencePortal:
@@ -29,16 +32,22 @@ class ReferencePortal:
         )
         lines: queue.Queue[str | None] = queue.Queue()
         assert self._process.stdout is not None
-        threading.Thread(target=_pump, args=(self._process.stdout, lines), daemon=True).start()
+        self._pump = threading.Thread(target=_pump, args=(self._process.stdout, lines), daemon=True)
+        self._pump.start()
         seen: list[str] = []
+        deadline = time.monotonic() + timeout  # for the whole start, however much it prints
         while True:
             try:
-                line = lines.get(timeout=timeout)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise queue.Empty
+                line = lines.get(timeout=left)
             except queue.Empty:
                 self.stop()
-                raise RuntimeError(f"the reference simulator did not start within {timeout}s: {seen}") from None
+                raise RuntimeError(f"the reference simulator did not say 'ready' within {timeout}s: {''.join(seen[-20:])}") from None
             if line is None:
-                raise RuntimeError(f"the reference simulator exited on start: {''.join(seen)}")
+                self.stop()
+                raise RuntimeError(f"the reference simulator exited on start: {''.join(seen[-20:])}")
             seen.append(line)
             if line.startswith("ready"):
                 self.url = line.split()[1]
@@ -61,6 +70,8 @@ class ReferencePortal:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        if self._pump is not None:
+            self._pump.join(10)  # it reads to the end of the pipe; closing it under the reader would raise there
         if self._process is not None and self._process.stdout is not None:
             self._process.stdout.close()
 

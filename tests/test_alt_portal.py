@@ -56,7 +56,7 @@ class AltPortal:
         self.output: list[str] = []
         self._process = subprocess.Popen(
             [sys.executable, "-m", "tests.alt_portal", "--port", "0", "--smtp", f"127.0.0.1:{smtp_port}",
-             "--control-token", self.token],
+             f"--control-token={self.token}"],  # one argument: a token may start with "-"
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         assert self._process.stdout is not None
