@@ -45,6 +45,7 @@ class Faults:
         "PW-1", "the password form shows and password sign-in works with password logins off"
     )
     ses1_no_idle_timeout: bool = _switch("SES-1", "sessions never time out")
+    ses5_no_samesite: bool = _switch("SES-5", "cookies are set with no SameSite attribute, left to the browser's default")
     dev2_login_link_device_bound: bool = _switch("DEV-2", "a login link works only on the device that asked for it")
     rev1_sessions_survive: bool = _switch("REV-1", "revoking portal access leaves the customer's sessions alive")
 

@@ -73,9 +73,10 @@ class Page:
 
     def finish(self, response: Response) -> Response:
         secure = self.request.url.scheme == "https"
+        samesite = None if self.faults.ses5_no_samesite else "lax"
         for name, value, max_age in self._cookies:
             response.set_cookie(
-                name, value, max_age=max_age, path=self.base, httponly=True, samesite="lax", secure=secure
+                name, value, max_age=max_age, path=self.base, httponly=True, samesite=samesite, secure=secure  # type: ignore[arg-type]
             )
         return response
 

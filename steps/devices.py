@@ -38,7 +38,8 @@ class Device:
         self.profile = profile
         self.page: Page = context.new_page()
         self.page.set_default_timeout(profile.page_timeout_s * 1000)
-        self.responses: list[Response] = []
+        self.responses: list[Response] = []  # of the last open or submit, redirects included
+        self.history: list[Response] = []  # of every navigation this device made
         self.page.on("response", self._record)
         # `changes` counts what could have changed the portal's mind since a page was drawn
         # (the control API's calls: time passing, revocation, policy), so a page is known fresh.
@@ -59,6 +60,7 @@ class Device:
         request = response.request
         if request.is_navigation_request() and request.frame == self.page.main_frame:
             self.responses.append(response)
+            self.history.append(response)
 
     def open(self, url: str) -> None:
         """Go to `url` and follow its redirects. What the device then shows is `state()`'s to say."""
@@ -99,6 +101,13 @@ class Device:
             if state is not PageState.UNKNOWN and self.selector(state.value).first.is_visible():
                 return state
         return PageState.UNKNOWN
+
+    def set_cookie_headers(self) -> list[str]:
+        """Every Set-Cookie header of the pages this device was shown, redirects included."""
+        return [
+            header["value"] for response in self.history for header in response.headers_array()
+            if header["name"].lower() == "set-cookie"
+        ]
 
     def final_status(self) -> int | None:
         return self.responses[-1].status if self.responses else None

@@ -193,6 +193,17 @@ def test_SES1_session_after_the_idle_timeout(simulator_site: Site, faults: Fault
     assert laptop.has_access() is bool(faults)
 
 
+@switched("ses5_no_samesite")
+def test_SES5_session_cookie_attributes(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada, link = invited(site)
+    answer = site.device().get(link)
+    session = [header for header in answer.headers.get_list("set-cookie") if header.startswith("portal_session=")]
+    assert session, answer.headers
+    assert ("samesite=lax" in session[0].lower()) is not bool(faults), session[0]
+    assert "httponly" in session[0].lower(), session[0]
+
+
 # -- device change (DEV) --------------------------------------------------------------------
 
 
