@@ -8,7 +8,7 @@ from portalcheck.cast import Cast
 
 from .abilities import ReadMailbox
 from .phrases import phrase
-from .tasks import latest_email, mail_cursor
+from .tasks import ReadTheManagementUrl, latest_email, mail_cursor
 
 KINDS = {"invitation": "invitation", "login link": "login_link", "account email": "account"}
 
@@ -34,6 +34,10 @@ def _(cast: Cast, kind: str, what: str) -> None:
     if what == "an invitation link":
         pattern = mailbox.profile.emails["invitation"].action_link
         assert pattern is not None
-    else:
-        pattern = mailbox.profile.management_url
-    message.link(pattern.pattern)  # raises with the links it did find
+        message.link(pattern.pattern)  # raises with the links it did find
+        return
+    emailed = message.link(mailbox.profile.management_url.pattern).url
+    # Hers and the current one, not just any link of that shape: the merchant's view must agree.
+    cast.merchant.attempts_to(ReadTheManagementUrl(customer))
+    status, answer = cast.merchant.recall("management link read")
+    assert emailed == answer["url"], f"the {kind} holds {emailed}, but her current management URL is {answer['url']}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from playwright.sync_api import Error as PlaywrightError
 from pytest_bdd import given, then, when
 
 from portalcheck.cast import Cast
@@ -87,7 +88,13 @@ def _(cast: Cast, device: str) -> None:
 @then(phrase(r"{WHOSE} {DEVICE} offers no password form"))
 def _(cast: Cast, device: str) -> None:
     customer = cast["she"]
-    form = device_of(customer, device).selector("password_form")
+    shown = device_of(customer, device)
+    # An absent form proves nothing on a page that did not load: the sign-in page must be there.
+    try:
+        shown.selector("login_link_form").first.wait_for(state="visible")
+    except PlaywrightError:
+        raise AssertionError(f"the sign-in page did not load with its login-link form: {shown.describe()}") from None
+    form = shown.selector("password_form")
     assert form.count() == 0 or not form.first.is_visible(), "with password logins off, the sign-in page should offer no password form"
 
 

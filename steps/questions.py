@@ -29,8 +29,10 @@ class WhatTheDeviceShows:
         device = actor.ability_to(BrowseOnDevices).device(self.on)
         state = device.state()
         if state is PageState.ACCOUNT and device.stale:
-            # A GET of the same address, not a reload: a reload could post a form again.
-            device.open(device.page.url)
+            # The home page, not this page's address again: a reload could post a form again, and
+            # a portal that leaves a token in the address bar (SEC-3) would have it used twice.
+            browsing = actor.ability_to(BrowseOnDevices)
+            device.open(browsing.page_url("home"))
             state = device.state()
         return state
 

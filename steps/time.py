@@ -8,8 +8,10 @@ from pytest_bdd import given, when
 from portalcheck.cast import Cast
 from portalcheck.profile import Profile
 
+from .devices import PageState
 from .phrases import phrase, seconds
-from .tasks import LetTimePass
+from .questions import WhatTheDeviceShows
+from .tasks import LetTimePass, SetThePolicy, VisitThePortal, device_of
 
 
 def let_time_pass(cast: Cast, profile: Profile, amount: str, unit: str) -> None:
@@ -26,4 +28,15 @@ def _(cast: Cast, profile: Profile, amount: str, unit: str) -> None:
 
 @given(phrase(r"{WHOSE} session on {WHOSE} {DEVICE} ended after (?P<amount>\d+) (?P<unit>minutes) of inactivity"))
 def _(cast: Cast, profile: Profile, device: str, amount: str, unit: str) -> None:
+    """Sessions end a minute before that much inactivity, and this one has ended: the scenarios
+    after it rely on a device that is signed out, whatever the target's own timeout."""
+    idle = seconds(amount, unit)
+    cast.merchant.attempts_to(SetThePolicy({"session_idle_timeout_s": idle - 60}))
     let_time_pass(cast, profile, amount, unit)
+    customer = cast["she"]
+    customer.attempts_to(VisitThePortal(on=device))
+    shown = customer.asks(WhatTheDeviceShows(device))
+    assert shown is PageState.SIGNED_OUT, (
+        f"after {amount} {unit} of inactivity her session should have ended, but her {device} shows {shown.value}:"
+        f" {device_of(customer, device).describe()}"
+    )
