@@ -10,7 +10,7 @@ from playwright.sync_api import Browser
 
 from fake_mail import MailSink
 from steps.abilities import BrowseOnDevices, ControlTheSite, ReadMailbox
-from steps.screenplay import Actor
+from steps.screenplay import Actor, release_each
 
 from .control import SiteControl
 from .profile import Profile
@@ -93,5 +93,4 @@ class Cast:
         return saved
 
     def dismiss(self) -> None:
-        for actor in self.actors:
-            actor.forget()
+        release_each(self.actors, Actor.forget)

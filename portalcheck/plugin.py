@@ -156,8 +156,10 @@ def target_description(
     try:
         capabilities = client.capabilities()
         probe = SiteControl.create(client)
-        policy = probe.policy()
-        probe.delete()
+        try:
+            policy = probe.policy()
+        finally:
+            probe.delete()
     finally:
         client.close()
     description = {
@@ -171,7 +173,11 @@ def target_description(
     }
     run_dir = Path(pytestconfig.option.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "target.json").write_text(json.dumps(description, indent=2))
+    # Under xdist every worker writes it (they describe the same target): write whole, then
+    # rename, so a reader never meets half a file.
+    partial = run_dir / f"target.json.{os.getpid()}"
+    partial.write_text(json.dumps(description, indent=2))
+    os.replace(partial, run_dir / "target.json")
     return description
 
 

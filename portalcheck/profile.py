@@ -8,6 +8,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Mapping
 
+from . import rules
+
 REFERENCE = Path(__file__).parent / "profiles" / "reference.toml"
 
 EMAIL_KINDS = ("invitation", "login_link", "account")
@@ -72,7 +74,10 @@ def load(path: str | Path | None = None) -> Profile:
 
 
 def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
+    known: set[str] = set()  # every key the profile may hold: what `get` was asked for
+
     def get(dotted: str, kind: type, default: Any = ...) -> Any:
+        known.add(dotted)
         node: Any = data
         for part in dotted.split("."):
             if not isinstance(node, Mapping) or part not in node:
@@ -106,10 +111,13 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
     if not 0 <= port <= 65535:
         raise ProfileError(f"profile {file}: 'sink.port' must be 0 to 65535, not {port}")
     deviations = get("expected_deviations", dict, {})
+    rule_ids = {rule.id for rule in rules.load()}
     for rule, reason in deviations.items():
         if not re.fullmatch(r"[A-Z]+-\d+", rule) or not isinstance(reason, str) or not reason.strip():
             raise ProfileError(f"profile {file}: 'expected_deviations.{rule}' must name a rule ID and give a reason")
-    return Profile(
+        if rule not in rule_ids:
+            raise ProfileError(f"profile {file}: 'expected_deviations.{rule}': POLICY v1 has no rule {rule}")
+    profile = Profile(
         path=file,
         name=get("target.name", str),
         control_url=control_url.rstrip("/"),
@@ -130,6 +138,19 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
         expected_deviations=deviations,
         session_cookie=session_cookie,
     )
+    for key in _leaves(data):
+        if key not in known and not key.startswith("expected_deviations."):
+            raise ProfileError(f"profile {file}: unknown key {key!r} (a typo? it would be ignored)")
+    return profile
+
+
+def _leaves(data: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """The dotted names of every value in the TOML document that is not itself a table."""
+    found = []
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        found += _leaves(value, f"{dotted}.") if isinstance(value, Mapping) else [dotted]
+    return found
 
 
 def _selector(file: Path, name: str, value: str) -> str:

@@ -12,6 +12,7 @@ from portalcheck.control import SiteControl
 from portalcheck.profile import Profile
 
 from .devices import Device, new_device
+from .screenplay import release_each
 
 
 class BrowseOnDevices:
@@ -37,9 +38,8 @@ class BrowseOnDevices:
         return [path for device in self.devices.values() for path in device.save_evidence(folder, prefix)]
 
     def forget(self) -> None:
-        for device in self.devices.values():
-            device.close()
-        self.devices.clear()
+        devices, self.devices = list(self.devices.values()), {}
+        release_each(devices, Device.close)
 
 
 class ReadMailbox:

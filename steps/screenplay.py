@@ -6,7 +6,7 @@ verbs) and answers questions (nouns). Steps do nothing but hand off to an actor.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, Callable, Iterable, Protocol, TypeVar
 
 T = TypeVar("T")
 A = TypeVar("A", bound="Ability")
@@ -68,12 +68,21 @@ class Actor:
 
     def forget(self) -> None:
         """Release every ability's resources, even when one of them fails to."""
-        errors = []
-        for ability in reversed(self._abilities):
-            try:
-                ability.forget()
-            except Exception as error:  # keep releasing the others
-                errors.append(error)
-        self._abilities.clear()
-        if errors:
-            raise errors[0]
+        abilities, self._abilities = list(reversed(self._abilities)), []
+        release_each(abilities, lambda ability: ability.forget())
+
+
+def release_each(things: Iterable[T], release: Callable[[T], None]) -> None:
+    """Release every one of `things`, even when one fails to; then raise the first failure.
+
+    Teardown that stops at the first error leaves the rest open (a browser context left in the
+    worker's shared browser, for the rest of its run).
+    """
+    errors = []
+    for thing in things:
+        try:
+            release(thing)
+        except Exception as error:  # keep releasing the others
+            errors.append(error)
+    if errors:
+        raise errors[0]

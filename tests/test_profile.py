@@ -55,6 +55,9 @@ def test_bad_toml_is_named(tmp_path: Path) -> None:
         ("password_login = true", 'password_login = "yes"', "capabilities.password_login"),
         ('sign_in = "/login"', 'sign_in = "login"', "pages.sign_in"),
         ("mail_timeout_s = 10.0", "mail_timeout_s = false", "timing.mail_timeout_s"),
+        ("mail_quiet_s = 0.75", "mail_quite_s = 0.75", "timing.mail_quite_s"),
+        ("[sink]", "[sinks]", "sink."),  # missing, reported before the unknown "sinks"
+        ("[capabilities]", "[capabilities]\nsms_login = true", "capabilities.sms_login"),
     ],
 )
 def test_a_bad_key_gets_one_line_that_names_it(tmp_path: Path, old: str, new: str, names: str) -> None:
@@ -71,6 +74,13 @@ def test_expected_deviations_need_a_rule_id_and_a_reason(tmp_path: Path) -> None
         load(path)
     path.write_text(REFERENCE.read_text() + '\n[expected_deviations]\n"LL-6" = "links are reusable for 5 minutes by design"\n')
     assert load(path).expected_deviations == {"LL-6": "links are reusable for 5 minutes by design"}
+
+
+def test_an_expected_deviation_must_name_a_rule_of_the_policy(tmp_path: Path) -> None:
+    path = tmp_path / "deviating.toml"
+    path.write_text(REFERENCE.read_text() + '\n[expected_deviations]\n"LL-66" = "no such rule"\n')
+    with pytest.raises(ProfileError, match=re.escape("'expected_deviations.LL-66': POLICY v1 has no rule LL-66")):
+        load(path)
 
 
 def test_an_unreachable_target_is_one_line_naming_the_key(tmp_path: Path) -> None:
