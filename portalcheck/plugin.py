@@ -76,10 +76,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if hasattr(config, "workerinput"):
         return
     if config.getoption("chromium") or os.environ.get(chromium.ENV):
-        try:
-            chromium.find(config.getoption("chromium"))
-        except chromium.ChromiumNotFound as error:
-            raise pytest.UsageError(str(error)) from None
+        find_chromium(config)
     if not config.getoption("profile"):
         return
     try:
@@ -181,12 +178,16 @@ def target_description(
     return description
 
 
-@pytest.fixture(scope="session")
-def chromium_executable(pytestconfig: pytest.Config) -> Path:
+def find_chromium(config: pytest.Config) -> Path:
     try:
-        return chromium.find(pytestconfig.getoption("chromium"))
+        return chromium.find(config.getoption("chromium"))
     except chromium.ChromiumNotFound as error:
         raise pytest.UsageError(str(error)) from None
+
+
+@pytest.fixture(scope="session")
+def chromium_executable(pytestconfig: pytest.Config) -> Path:
+    return find_chromium(pytestconfig)
 
 
 @pytest.fixture(scope="session")

@@ -111,7 +111,7 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
     if not 0 <= port <= 65535:
         raise ProfileError(f"profile {file}: 'sink.port' must be 0 to 65535, not {port}")
     deviations = get("expected_deviations", dict, {})
-    rule_ids = {rule.id for rule in rules.load()}
+    rule_ids = {rule.id for rule in rules.load()} if deviations else set()
     for rule, reason in deviations.items():
         if not re.fullmatch(r"[A-Z]+-\d+", rule) or not isinstance(reason, str) or not reason.strip():
             raise ProfileError(f"profile {file}: 'expected_deviations.{rule}' must name a rule ID and give a reason")

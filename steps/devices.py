@@ -38,8 +38,8 @@ class Device:
         self.profile = profile
         self.page: Page = context.new_page()
         self.page.set_default_timeout(profile.page_timeout_s * 1000)
-        self.responses: list[Response] = []  # of the last open or submit, redirects included
-        self.history: list[Response] = []  # of every navigation this device made
+        self.history: list[Response] = []  # of every navigation this device made, redirects included
+        self._first_of_latest = 0
         self.page.on("response", self._record)
         # `changes` counts what could have changed the portal's mind since a page was drawn
         # (the control API's calls: time passing, revocation, policy), so a page is known fresh.
@@ -59,12 +59,20 @@ class Device:
     def _record(self, response: Response) -> None:
         request = response.request
         if request.is_navigation_request() and request.frame == self.page.main_frame:
-            self.responses.append(response)
             self.history.append(response)
+
+    @property
+    def responses(self) -> list[Response]:
+        """The responses since `navigating()` was last called: the latest navigation's, redirects included."""
+        return self.history[self._first_of_latest:]
+
+    def navigating(self) -> None:
+        """Say a new navigation starts: `responses` counts from here."""
+        self._first_of_latest = len(self.history)
 
     def open(self, url: str) -> None:
         """Go to `url` and follow its redirects. What the device then shows is `state()`'s to say."""
-        self.responses.clear()
+        self.navigating()
         self.page.goto(url, wait_until="domcontentloaded")
 
     def submit(self, form: str, fields: dict[str, str], button: str) -> None:
@@ -72,7 +80,7 @@ class Device:
         scope = self.page.locator(self.profile.selectors[form])
         for selector, value in fields.items():
             scope.locator(self.profile.selectors[selector]).fill(value)
-        self.responses.clear()
+        self.navigating()
         with self.page.expect_navigation(wait_until="domcontentloaded"):
             scope.locator(self.profile.selectors[button]).click()
 

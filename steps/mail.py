@@ -39,5 +39,5 @@ def _(cast: Cast, kind: str, what: str) -> None:
     emailed = message.link(mailbox.profile.management_url.pattern).url
     # Hers and the current one, not just any link of that shape: the merchant's view must agree.
     cast.merchant.attempts_to(ReadTheManagementUrl(customer))
-    status, answer = cast.merchant.recall("management link read")
+    _, answer = cast.merchant.recall("management link read")
     assert emailed == answer["url"], f"the {kind} holds {emailed}, but her current management URL is {answer['url']}"

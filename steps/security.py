@@ -37,7 +37,7 @@ def _(cast: Cast, who: str) -> None:
     url = action_link(customer, "login_link")
     laptop, phone = device_of(customer, "laptop"), device_of(customer, "phone")
     for device in (laptop, phone):
-        device.responses.clear()
+        device.navigating()
     # Start both navigations before waiting for either, so the two requests race at the portal;
     # then wait for both to land, so neither device is judged by the page it showed before.
     with laptop.page.expect_navigation(wait_until="domcontentloaded"), phone.page.expect_navigation(wait_until="domcontentloaded"):
@@ -80,7 +80,7 @@ def _(cast: Cast, device: str, who: str) -> None:
     action = form.evaluate("form => form.action")
     field = target.selector("login_link_form").locator(target.profile.selectors["login_link_email"]).first.get_attribute("name")
     attacker = _attacker_page(action, field or "email", customer.recall("customer")["email"])
-    target.responses.clear()
+    target.navigating()
     with target.page.expect_navigation(url=lambda url: url.startswith(browsing.portal_url), wait_until="domcontentloaded"):
         target.page.goto(attacker)
 
@@ -158,7 +158,7 @@ def _(cast: Cast, bad: str, device: str) -> None:
         }""",
         value,
     )
-    target.responses.clear()
+    target.navigating()
     with target.page.expect_navigation(wait_until="domcontentloaded"):
         form.evaluate("form => { form.noValidate = true; form.requestSubmit() }")
 
@@ -179,13 +179,16 @@ def _(cast: Cast, device: str) -> None:
     # SameSite attribute as Lax, which is the browser's default, not the portal's doing.
     sent = [header for header in device_of(cast["she"], device).set_cookie_headers() if set_cookie_name(header) in names]
     assert sent, f"no Set-Cookie header for the session cookies {sorted(names)} was seen on the pages she was shown"
-    weak = [header for header in sent if not {"httponly", "samesite=lax"} <= set_cookie_attributes(header)
-            and not {"httponly", "samesite=strict"} <= set_cookie_attributes(header)]
+    weak = [header for header in sent if not is_httponly_and_samesite(set_cookie_attributes(header))]
     assert not weak, f"session cookies must be set HttpOnly and SameSite=Lax (or Strict): {weak}"
 
 
 def set_cookie_name(header: str) -> str:
     return header.split("=", 1)[0].strip()
+
+
+def is_httponly_and_samesite(attributes: set[str]) -> bool:
+    return "httponly" in attributes and bool(attributes & {"samesite=lax", "samesite=strict"})
 
 
 def set_cookie_attributes(header: str) -> set[str]:

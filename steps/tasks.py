@@ -138,7 +138,7 @@ class AskForALoginLinkFromTheVerifyPage:
         device = device_of(actor, self.on)
         state = device.state()
         assert state is PageState.VERIFY_DEVICE, f"expected the verify page, but {device.describe()} shows {state.value}"
-        device.responses.clear()
+        device.navigating()
         with device.page.expect_navigation(wait_until="domcontentloaded"):
             device.selector("verify_request_submit").first.click()
 
@@ -172,7 +172,7 @@ class ChooseAPassword:
         device = device_of(actor, self.on)
         form_field = device.selector("new_password_input").first
         form_field.fill(self.password)
-        device.responses.clear()
+        device.navigating()
         with device.page.expect_navigation(wait_until="domcontentloaded"):
             device.selector("new_password_submit").first.click()
         actor.remember("password", self.password)
@@ -186,7 +186,7 @@ class SignOut:
         device = device_of(actor, self.on)
         if device.state() is not PageState.ACCOUNT:
             actor.attempts_to(VisitThePortal(self.on))
-        device.responses.clear()
+        device.navigating()
         with device.page.expect_navigation(wait_until="domcontentloaded"):
             device.selector("sign_out").first.click()
 
