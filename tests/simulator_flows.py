@@ -1,4 +1,5 @@
-"""Short flows the simulator's page and fault tests share: invite, accept, ask for a login link."""
+"""What the simulator's tests share: a start time and a hand-moved clock, the default policy's
+times, and short flows (invite, accept, ask for a login link)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,19 @@ from typing import Any
 
 Site = Any  # conftest.SimulatorSite
 Device = Any  # conftest.SimulatorDevice
+
+T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+
+
+class Clock:
+    """A clock for code that takes `now` from a callable: it stands still until a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> float:
+        return self.now
+
 
 # The default policy's times, in seconds, and a password the policy accepts.
 IDLE_S = 1800

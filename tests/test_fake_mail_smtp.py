@@ -9,9 +9,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from email import policy
-from email.message import EmailMessage
 
 import pytest
+from mail_flows import compose, signal_when_waiting
 
 from fake_mail import Link, MailSink, MailTimeout
 
@@ -28,19 +28,6 @@ def ada() -> str:
     return f"ada-{uuid.uuid4().hex[:10]}@example.com"
 
 
-def compose(to: str, subject: str, text: str | None = None, html: str | None = None) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = "Billing Portal <no-reply@portal.example>"
-    mail["To"] = to
-    mail["Subject"] = subject
-    if text is not None:
-        mail.set_content(text)
-    if html is not None:
-        if text is None:
-            mail.set_content(html, subtype="html")
-        else:
-            mail.add_alternative(html, subtype="html")
-    return mail
 
 
 def send(sink: MailSink, raw: bytes, to: list[str]) -> dict[str, tuple[int, bytes]]:
@@ -244,16 +231,7 @@ def test_concurrent_senders_lose_nothing(sink: MailSink) -> None:
 @pytest.fixture
 def blocked(sink: MailSink, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
     """Set when the test thread blocks in a wait, so mail is sent after it."""
-    event = threading.Event()
-    condition = sink.store._arrived
-    original = condition.wait
-
-    def wait(timeout: float | None = None) -> bool:
-        event.set()
-        return original(timeout)
-
-    monkeypatch.setattr(condition, "wait", wait)
-    return event
+    return signal_when_waiting(sink.store, monkeypatch)
 
 
 def send_once_blocked(sink: MailSink, blocked: threading.Event, raw: bytes, to: list[str]) -> threading.Thread:

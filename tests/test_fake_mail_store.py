@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
+from mail_flows import signal_when_waiting
 
 from fake_mail import Mailbox, MailStore, MailTimeout
 
@@ -24,18 +25,7 @@ def store() -> MailStore:
 
 @pytest.fixture
 def blocked(store: MailStore, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-    """Set once a reader is blocked waiting on the store, so a writer can
-    deliver strictly after the wait began (no sleeping to get the order)."""
-    event = threading.Event()
-    condition = store._arrived
-    original = condition.wait
-
-    def wait(timeout: float | None = None) -> bool:
-        event.set()
-        return original(timeout)
-
-    monkeypatch.setattr(condition, "wait", wait)
-    return event
+    return signal_when_waiting(store, monkeypatch)
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import smtplib
 import uuid
 from collections.abc import Iterator
 from email import policy
-from email.message import EmailMessage
 
 import httpx
 import pytest
+from mail_flows import compose
 
 from fake_mail import MailSink, Message
 
@@ -35,16 +35,7 @@ def ada() -> str:
 
 
 def deliver(sink: MailSink, to: str, subject: str, text: str | None = "hi\n", html_body: str | None = None) -> Message:
-    mail = EmailMessage()
-    mail["From"] = "Billing Portal <no-reply@portal.example>"
-    mail["To"] = to
-    mail["Subject"] = subject
-    if text is not None:
-        mail.set_content(text)
-    if html_body is not None and text is not None:
-        mail.add_alternative(html_body, subtype="html")
-    elif html_body is not None:
-        mail.set_content(html_body, subtype="html")
+    mail = compose(to, subject, text, html_body)
     box = sink.mailbox(to)
     seen = box.cursor()
     with smtplib.SMTP("127.0.0.1", sink.smtp_port) as client:

@@ -16,22 +16,13 @@ import threading
 from typing import Any, Awaitable, Callable, Iterator
 
 import pytest
+from simulator_flows import Clock
 from starlette.testclient import TestClient
 
 from simulator.app import Settings, create_app
 from simulator.outbox import MAX_RETRY_DELAY_S, Outbox
 from simulator.policy import Policy
 from simulator.store import Store
-
-T0 = 1_767_225_600.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class WatchedStore(Store):

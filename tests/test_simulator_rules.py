@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from simulator_flows import T0
 
 from simulator import rules
 from simulator.policy import Policy
 from simulator.records import Customer, EmailLink, LinkKind, ManagementLink, Session
 from simulator.rules import Outcome
 
-T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 POLICY = Policy()
 NO_VERIFICATION = Policy(email_verification_required=False)
 PASSWORDS = Policy(password_login_enabled=True)

@@ -10,22 +10,13 @@ from typing import Iterator
 
 import pytest
 from argon2 import PasswordHasher
+from simulator_flows import Clock
 
 from simulator import validation
 from simulator.app import template_environment
 from simulator.rules import Outcome
 from simulator.service import Portal
 from simulator.store import Site, Store
-
-T0 = 1_767_225_600.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

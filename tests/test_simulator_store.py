@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from simulator_flows import T0
 
 from simulator.policy import Policy
 from simulator.records import LinkKind
 from simulator.store import AddressTaken, Store
-
-T0 = 1_767_225_600.0
 
 
 @pytest.fixture
