@@ -146,14 +146,17 @@ class Portal:
     def invite(self, site: Site, customer: Customer) -> None:
         """INV-1, INV-6, INV-7, REV-3: enable access and send (or resend) the invitation."""
         now = self.now(site)
-        sent = self.store.events(site.id, _INVITATIONS, str(customer.id), now - rules.INVITATION_RESEND_WINDOW_S)
-        if not rules.may_send_invitation(sent, now) and not self._faults.inv7_no_resend_limit:
-            raise RateLimited("at most 5 invitations may be sent to a customer within 30 minutes")
-        token = tokens.new_token()
-        self.store.add_email_link(customer.id, LinkKind.INVITATION, tokens.token_hash(token), now, supersede=True)
-        self.store.record_event(site.id, _INVITATIONS, str(customer.id), now)
-        customer = self.customer(site, customer.id)
-        self._send(site, customer, "invitation", now, action=self._url(site, "invitation", token))
+        # One transaction: two invitations at once cannot both pass the limit, and an email that
+        # fails to compose leaves the earlier links valid.
+        with self.store.atomic():
+            sent = self.store.events(site.id, _INVITATIONS, str(customer.id), now - rules.INVITATION_RESEND_WINDOW_S)
+            if not rules.may_send_invitation(sent, now) and not self._faults.inv7_no_resend_limit:
+                raise RateLimited("at most 5 invitations may be sent to a customer within 30 minutes")
+            token = tokens.new_token()
+            self.store.add_email_link(customer.id, LinkKind.INVITATION, tokens.token_hash(token), now, supersede=True)
+            self.store.record_event(site.id, _INVITATIONS, str(customer.id), now)
+            customer = self.customer(site, customer.id)
+            self._send(site, customer, "invitation", now, action=self._url(site, "invitation", token))
 
     def revoke(self, site: Site, customer: Customer) -> None:
         if not customer.portal_enabled:
@@ -194,13 +197,14 @@ class Portal:
         """LL-1, LL-2, LL-8, REV-2: always the same answer; only a customer with access gets mail."""
         address = validation.email_address(email).lower()
         now = self.now(site)
-        requested = self.store.events(site.id, _LOGIN_REQUESTS, address, now - rules.LOGIN_LINK_REQUEST_WINDOW_S)
-        if not rules.may_send_login_link(requested, now):
-            return
-        self.store.record_event(site.id, _LOGIN_REQUESTS, address, now)
-        customer = self.store.customer_by_email(site.id, address)
-        if customer is not None and customer.portal_enabled:
-            self._send_login_link(site, customer, now)
+        with self.store.atomic():  # as in invite: the throttle and the new link hold together
+            requested = self.store.events(site.id, _LOGIN_REQUESTS, address, now - rules.LOGIN_LINK_REQUEST_WINDOW_S)
+            if not rules.may_send_login_link(requested, now):
+                return
+            self.store.record_event(site.id, _LOGIN_REQUESTS, address, now)
+            customer = self.store.customer_by_email(site.id, address)
+            if customer is not None and customer.portal_enabled:
+                self._send_login_link(site, customer, now)
 
     def request_login_link_for(self, site: Site, customer_id: int, ticket: str) -> Customer:
         """MU-3, DEV-1: "email me a login link" from the verify-this-device page."""

@@ -129,6 +129,7 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self._lock = threading.RLock()
+        self._in_transaction = False  # only ever true for the thread holding the lock
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA journal_mode = WAL")
@@ -140,14 +141,27 @@ class Store:
             self._db.close()
 
     @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """The reads and writes inside as one transaction: a check and the writes it allows
+        happen together or not at all, and no other thread writes in between."""
+        with self._tx():
+            yield
+
+    @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._in_transaction:  # inside atomic(): part of the transaction already open
+                yield self._db
+                return
             self._db.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
             try:
                 yield self._db
             except BaseException:
+                self._in_transaction = False
                 self._db.execute("ROLLBACK")
                 raise
+            self._in_transaction = False
             self._db.execute("COMMIT")
 
     def _one(self, sql: str, *args: Any) -> tuple[Any, ...] | None:

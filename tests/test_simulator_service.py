@@ -12,10 +12,10 @@ import pytest
 from argon2 import PasswordHasher
 from simulator_flows import Clock
 
-from simulator import validation
+from simulator import service, validation
 from simulator.app import template_environment
 from simulator.rules import Outcome
-from simulator.service import Portal
+from simulator.service import Portal, RateLimited
 from simulator.store import Site, Store
 
 
@@ -123,3 +123,58 @@ def test_record_id_takes_only_ascii_digits_that_fit_sqlite() -> None:
     assert validation.record_id("9" * 18) == int("9" * 18)
     for bad in ("", "-1", "1.0", "²", "١", "9" * 19, " 1", "1\n", "0x1"):
         assert validation.record_id(bad) is None, bad
+
+
+def fail_to_compose(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("template missing")
+
+
+def test_an_invitation_that_fails_to_compose_changes_nothing(
+    portal: Portal, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site, ada_id, token = invited(portal, clock)
+    ada = portal.customer(site, ada_id)
+    with monkeypatch.context() as patched:
+        patched.setattr(service, "compose", fail_to_compose)
+        with pytest.raises(RuntimeError, match="template missing"):
+            portal.invite(site, ada)
+    access, _, _ = portal.open_email_link(site, token, "laptop")
+    assert access.outcome is Outcome.SIGN_IN, "the earlier invitation was superseded by one never sent"
+    for _ in range(4):  # nor did it count: four more make the five allowed in 30 minutes
+        portal.invite(site, ada)
+    with pytest.raises(RateLimited):
+        portal.invite(site, ada)
+
+
+def test_concurrent_invitations_cannot_both_pass_the_limit(portal: Portal, clock: Clock) -> None:
+    site, ada_id, _ = invited(portal, clock)
+    ada = portal.customer(site, ada_id)
+    for _ in range(3):
+        portal.invite(site, ada)  # four sent: one more is allowed
+    both_counted = threading.Barrier(2, timeout=5)
+    events = portal.store.events
+
+    def events_then_wait(*args: object) -> list[float]:
+        found = events(*args)  # type: ignore[arg-type]
+        try:
+            both_counted.wait(timeout=0.5)  # without the transaction, both count four and go on
+        except threading.BrokenBarrierError:
+            pass  # with it, the other request waits for this one's whole transaction
+        return found
+
+    portal.store.events = events_then_wait  # type: ignore[method-assign]
+    outcomes: list[str] = []
+
+    def invite() -> None:
+        try:
+            portal.invite(site, ada)
+            outcomes.append("sent")
+        except RateLimited:
+            outcomes.append("limited")
+
+    threads = [threading.Thread(target=invite) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(outcomes) == ["limited", "sent"]

@@ -222,3 +222,16 @@ def test_SEC2_a_link_revoked_after_the_check_cannot_be_used(tmp_path: Path) -> N
         assert store.use_email_link("h2", 102.0) is True
     finally:
         store.close()
+
+
+def test_atomic_writes_land_together_or_not_at_all(store: Store) -> None:
+    with store.atomic():
+        store.record_event("a", "kind", "ada", T0)
+        store.record_event("a", "kind", "ada", T0 + 1)
+    assert store.events("a", "kind", "ada", T0 - 1) == [T0, T0 + 1]
+    with pytest.raises(RuntimeError), store.atomic():
+        store.record_event("a", "kind", "ada", T0 + 2)
+        raise RuntimeError("the email could not be composed")
+    assert store.events("a", "kind", "ada", T0 - 1) == [T0, T0 + 1]
+    store.record_event("a", "kind", "ada", T0 + 3)  # and the store writes on its own again
+    assert store.events("a", "kind", "ada", T0 - 1) == [T0, T0 + 1, T0 + 3]
