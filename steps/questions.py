@@ -76,7 +76,7 @@ class TheAnswerText:
 
 @dataclasses.dataclass(frozen=True)
 class TheLinkTokens:
-    """The secret part of every portal link in the customer's emails: the longest URL component."""
+    """The secret part of every portal link in the customer's emails (see `link_token`)."""
 
     actions_only: bool = False
 
@@ -89,9 +89,19 @@ class TheLinkTokens:
         tokens = []
         for message in mailbox.mailbox.messages():
             for link in message.links:
-                if any(pattern.search(link.url) for pattern in patterns):
-                    tokens.append(longest_component(link.url))
+                pattern = next((pattern for pattern in patterns if pattern.search(link.url)), None)
+                if pattern is not None:
+                    tokens.append(link_token(link.url, pattern))
         return tokens
+
+
+def link_token(url: str, pattern: re.Pattern[str] | None) -> str:
+    """The secret part of a portal link: the profile pattern's `token` group where it has one,
+    else a guess, the longest component of the URL."""
+    found = pattern.search(url) if pattern is not None and "token" in pattern.groupindex else None
+    if found is not None and found.group("token"):
+        return found.group("token")
+    return longest_component(url)
 
 
 def longest_component(url: str) -> str:

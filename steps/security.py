@@ -11,7 +11,7 @@ from portalcheck.cast import Cast
 from .abilities import BrowseOnDevices
 from .devices import PageState
 from .phrases import phrase
-from .questions import TheAccountShown, TheLinkTokens, WhatTheDeviceShows, entropy_bits, longest_component
+from .questions import TheAccountShown, TheLinkTokens, WhatTheDeviceShows, entropy_bits, link_token
 from .tasks import action_link, device_of, management_url, note_mail_cursor
 
 
@@ -55,7 +55,8 @@ def _(cast: Cast) -> None:
 @then(phrase(r"{WHOSE} {DEVICE}'s address bar holds no token from {WHOSE} invitation"))
 def _(cast: Cast, device: str) -> None:
     customer = cast["she"]
-    token = longest_component(action_link(customer, "invitation"))
+    profile = customer.ability_to(BrowseOnDevices).profile
+    token = link_token(action_link(customer, "invitation"), profile.emails["invitation"].action_link)
     current = device_of(customer, device).page.url
     assert token not in current, f"after opening the link the address bar still holds its token: {current}"
 
@@ -94,10 +95,11 @@ def _attacker_page(action: str, field: str, address: str) -> str:
     return "data:text/html," + quote(html)
 
 
+# What each damage makes of a link's token.
 DAMAGE = {
-    "cut short": lambda url: url[: len(url) - max(4, len(longest_component(url)) // 2)],
-    "with a garbled token": lambda url: url.replace(longest_component(url), "".join(reversed(longest_component(url)))[:-2] + "%%", 1),
-    "with an enormous token": lambda url: url.replace(longest_component(url), longest_component(url) * 200, 1),
+    "cut short": lambda token: token[: len(token) // 2],
+    "with a garbled token": lambda token: "".join(reversed(token))[:-2] + "%%",
+    "with an enormous token": lambda token: token * 200,
 }
 
 
@@ -105,7 +107,7 @@ DAMAGE = {
 def _(cast: Cast, who: str, device: str) -> None:
     customer = cast[who]
     url = management_url(customer)
-    secret = longest_component(url)
+    secret = link_token(url, customer.ability_to(BrowseOnDevices).profile.management_url)
     # A middle character: the last one of a base64 signature may differ only in padding bits.
     middle = len(secret) // 2
     flipped = secret[:middle] + ("A" if secret[middle] != "A" else "B") + secret[middle + 1:]
@@ -115,8 +117,9 @@ def _(cast: Cast, who: str, device: str) -> None:
 @when(phrase(r"{WHO} opens {WHOSE} login link (?P<damage>cut short|with a garbled token|with an enormous token) on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, damage: str, device: str) -> None:
     customer = cast[who]
-    url = DAMAGE[damage](action_link(customer, "login_link"))
-    device_of(customer, device).open(url)
+    url = action_link(customer, "login_link")
+    token = link_token(url, customer.ability_to(BrowseOnDevices).profile.emails["login_link"].action_link)
+    device_of(customer, device).open(url.replace(token, DAMAGE[damage](token), 1))
 
 
 @then(phrase(r"the portal answered with a client error"))
