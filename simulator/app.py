@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import re
 import time
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Callable, Mapping
+from urllib.parse import urlsplit
 
 import jinja2
 from argon2 import PasswordHasher
@@ -16,15 +18,16 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
 
 from . import control, pages
 from .faults import Faults
-from .middleware import LimitBody, SecurityHeaders
+from .middleware import LimitBody, SecurityHeaders, security_headers
 from .outbox import Outbox
 from .service import NotFound, Portal
 from .store import Store
+from .validation import InvalidInput
 
 log = logging.getLogger("simulator")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -96,26 +99,83 @@ def create_app(settings: Settings) -> Starlette:
                 await worker
             store.close()
 
-    async def http_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, HTTPException)
-        if request.url.path.startswith("/control"):
-            return await control.not_found(request, exc)
-        return _error_page(request, exc.status_code, "Page not found" if exc.status_code == 404 else "Request refused", str(exc.detail))
-
-    async def unknown_site(request: Request, exc: Exception) -> Response:
-        return _error_page(request, 404, "No such billing portal", "There is no billing portal at this address.")
-
-    async def forbidden(request: Request, exc: Exception) -> Response:
-        return _error_page(request, 403, "Request refused", str(exc))
-
     return Starlette(
         routes=[*control.routes, *pages.routes],
         middleware=[Middleware(SecurityHeaders), Middleware(LimitBody)],
-        exception_handlers={HTTPException: http_error, NotFound: unknown_site, pages.Forbidden: forbidden},
+        exception_handlers={
+            HTTPException: http_error,
+            NotFound: unknown_site,
+            pages.Forbidden: forbidden,
+            InvalidInput: refused_input,
+            # Starlette's outermost ServerErrorMiddleware answers with this, outside our
+            # middleware: the answer carries the security headers itself.
+            Exception: server_error,
+        },
         lifespan=lifespan,
     )
 
 
-def _error_page(request: Request, status: int, title: str, detail: str) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
+    """404 and 405 from the router (with its Allow header), 400 from a form that cannot be read."""
+    assert isinstance(exc, HTTPException)
+    if _is_control(request):
+        return control.http_error(exc)
+    title = "Page not found" if exc.status_code == 404 else "Request refused"
+    return _error_page(request, exc.status_code, title, str(exc.detail), headers=exc.headers)
+
+
+async def unknown_site(request: Request, exc: Exception) -> Response:
+    return _error_page(request, 404, "No such billing portal", "There is no billing portal at this address.")
+
+
+async def forbidden(request: Request, exc: Exception) -> Response:
+    return _error_page(request, 403, "Request refused", str(exc))
+
+
+async def refused_input(request: Request, exc: Exception) -> Response:
+    """A page's form that no page can answer more precisely (text that is not Unicode)."""
+    assert isinstance(exc, InvalidInput)
+    return _error_page(request, 422, "Request refused", exc.detail)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected exception: still the contract's JSON error, or an HTML page, with headers.
+
+    Starlette re-raises the exception after this answer, so the server logs its traceback.
+    """
+    log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    headers = security_headers()
+    if _is_control(request):
+        return control.error(500, "internal_error", "the simulator failed on this request; its log says why", headers)
+    try:
+        return _error_page(request, 500, "Something went wrong", "The portal could not answer this request.", headers=headers)
+    except Exception:  # the templates themselves failing: a page that needs none
+        return HTMLResponse(_BARE_ERROR_PAGE, status_code=500, headers=headers)
+
+
+_BARE_ERROR_PAGE = (
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>Something went wrong</title>'
+    "<h1>Something went wrong</h1><p>The portal could not answer this request.</p></html>"
+)
+_SITE_PATH = re.compile(r"/s/([^/]+)(?:/|$)")
+
+
+def _is_control(request: Request) -> bool:
+    return request.url.path == "/control" or request.url.path.startswith("/control/")
+
+
+def _sign_in_url(request: Request) -> str | None:
+    """The sign-in page of the site a URL is under, when that site exists: a way back."""
+    found = _SITE_PATH.match(request.url.path)
+    portal: Portal | None = getattr(request.state, "portal", None)
+    if found is None or portal is None or portal.store.site(found.group(1)) is None:
+        return None
+    return urlsplit(portal.portal_url(found.group(1))).path + "/login"
+
+
+def _error_page(
+    request: Request, status: int, title: str, detail: str, *, headers: Mapping[str, str] | None = None
+) -> Response:
     templates: Jinja2Templates = request.state.templates
-    return templates.TemplateResponse(request, "error.html", {"title": title, "detail": detail}, status_code=status)
+    context = {"title": title, "detail": detail, "sign_in": _sign_in_url(request)}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status, headers=headers)

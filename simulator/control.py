@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -21,8 +21,8 @@ from .validation import InvalidInput, record_id
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def error(status: int, code: str, detail: str) -> JSONResponse:
-    return JSONResponse({"error": code, "detail": detail}, status_code=status)
+def error(status: int, code: str, detail: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
 
 
 def _portal(request: Request) -> Portal:
@@ -61,7 +61,9 @@ def protected(handler: Handler) -> Handler:
         expected = request.state.control_token
         given = request.headers.get("authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
-            return error(401, "unauthorized", "send Authorization: Bearer <control token>")
+            return error(
+                401, "unauthorized", "send Authorization: Bearer <control token>", {"WWW-Authenticate": "Bearer"}
+            )
         try:
             return await handler(request)
         except NotFound as exc:
@@ -214,9 +216,10 @@ async def openapi_document(request: Request) -> Response:
     return JSONResponse(openapi.DOCUMENT)
 
 
-async def not_found(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    return error(exc.status_code, "not_found" if exc.status_code == 404 else "bad_method", exc.detail)
+def http_error(exc: HTTPException) -> Response:
+    """The router's 404 and 405 as the contract's JSON errors; a 405 keeps its Allow header."""
+    code = {404: "not_found", 405: "bad_method"}.get(exc.status_code, "bad_request")
+    return error(exc.status_code, code, exc.detail, exc.headers)
 
 
 SITE = "/control/sites/{site}"

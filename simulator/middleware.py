@@ -19,6 +19,11 @@ SECURITY_HEADERS = [
 ]
 
 
+def security_headers() -> dict[str, str]:
+    """The headers `SecurityHeaders` adds, for an answer sent outside it (an unexpected 500)."""
+    return {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
+
+
 class BodyTooLarge(Exception):
     pass
 

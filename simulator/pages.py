@@ -21,7 +21,7 @@ from .records import Customer
 from .rules import Access, Outcome
 from .service import Portal, SignedIn
 from .store import Site
-from .validation import InvalidInput, record_id
+from .validation import InvalidInput, is_unicode_text, record_id
 
 SESSION = "portal_session"
 DEVICE = "portal_device"
@@ -105,6 +105,10 @@ class Page:
             raise Forbidden("This form was sent from another site.")
         async with self.request.form(max_files=0, max_fields=10, max_part_size=MAX_FORM_FIELD) as form:
             fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        # A multipart form naming an exotic charset (unicode_escape, utf-7) can decode to lone
+        # surrogates, which nothing downstream can encode.
+        if not all(is_unicode_text(key) and is_unicode_text(value) for key, value in fields.items()):
+            raise InvalidInput("invalid_form", "This form holds text that is not valid Unicode. Go back and type it again.")
         sent = fields.get("csrf", "")
         cookie = self.request.cookies.get(CSRF, "")
         if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
@@ -225,6 +229,13 @@ def _verify_cookie(page: Page) -> tuple[int, str, str] | None:
     return customer_id, reason, ticket
 
 
+async def verify_device(request: Request) -> Response:
+    """One route for both methods, so a 405 here names both in its Allow header."""
+    if request.method == "POST":
+        return await send_verification_link(request)
+    return await verify_device_page(request)
+
+
 async def verify_device_page(request: Request) -> Response:
     page = Page(request)
     found = _verify_cookie(page)
@@ -292,8 +303,7 @@ routes = [
     Route(SITE + "/invitation/{token}", open_email_link),
     Route(SITE + "/link/{token}", open_email_link),
     Route(SITE + "/manage/{customer}/{created}/{signature}", open_management_url),
-    Route(SITE + "/verify-device", verify_device_page),
-    Route(SITE + "/verify-device", send_verification_link, methods=["POST"]),
+    Route(SITE + "/verify-device", verify_device, methods=["GET", "POST"]),
     Route(SITE + "/link-expired", link_problem),
     Route(SITE + "/link-invalid", link_problem),
     Route(SITE + "/password", choose_password_page, methods=["GET", "POST"]),

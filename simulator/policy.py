@@ -6,6 +6,8 @@ import dataclasses
 from typing import Any, Mapping
 
 MANAGEMENT_LINK_TTL_MAX_S = 15_552_000  # 180 days: the vendor's documented ceiling
+# The longest any duration may be: a time plus it stays a writable date (see `site_clock`).
+DURATION_MAX_S = 100 * 365 * 86400
 
 
 class PolicyError(ValueError):
@@ -34,13 +36,16 @@ class Policy:
         fields = {f.name: f for f in dataclasses.fields(self)}
         unknown = sorted(set(changes) - set(fields))
         if unknown:
-            raise PolicyError(f"unknown policy key {unknown[0]!r}; known keys: {', '.join(fields)}")
+            raise PolicyError(f"unknown policy key {_shown(unknown[0])}; known keys: {', '.join(fields)}")
         for key, value in changes.items():
             if fields[key].type == "bool":
                 if not isinstance(value, bool):
-                    raise PolicyError(f"{key} must be true or false, not {value!r}")
-            elif isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise PolicyError(f"{key} must be a whole number of seconds above 0, not {value!r}")
+                    raise PolicyError(f"{key} must be true or false, not {_shown(value)}")
+            elif isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= DURATION_MAX_S:
+                raise PolicyError(
+                    f"{key} must be a whole number of seconds from 1 to {DURATION_MAX_S} (100 years),"
+                    f" not {_shown(value)}"
+                )
         candidate = dataclasses.replace(self, **changes)
         if candidate.management_link_ttl_s > MANAGEMENT_LINK_TTL_MAX_S:
             raise PolicyError(
@@ -54,3 +59,12 @@ class Policy:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
         return cls().updated(data)
+
+
+def _shown(value: Any) -> str:
+    """A value as an error message quotes it: escaped (`repr`) and at most 80 characters."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int past Python's 4,300-digit limit for str()
+        return f"a {type(value).__name__} too long to show"
+    return text if len(text) <= 80 else text[:77] + "..."

@@ -197,11 +197,18 @@ class Store:
                 "UPDATE sites SET policy = ? WHERE id = ?", (json.dumps(policy.to_dict()), site_id)
             )
 
-    def advance_clock(self, site_id: str, seconds: float) -> None:
+    def advance_clock(self, site_id: str, seconds: float, *, offset_at_most: float) -> bool:
+        """Add `seconds` to the site's clock offset unless that takes it past `offset_at_most`.
+
+        One statement checks and adds, so two advances at once cannot pass the bound together.
+        False when nothing changed: the site is gone, or the sum would pass the bound.
+        """
         with self._tx() as db:
-            db.execute(
-                "UPDATE sites SET clock_offset = clock_offset + ? WHERE id = ?", (seconds, site_id)
+            cursor = db.execute(
+                "UPDATE sites SET clock_offset = clock_offset + ? WHERE id = ? AND clock_offset + ? <= ?",
+                (seconds, site_id, seconds, offset_at_most),
             )
+        return cursor.rowcount == 1
 
     # -- customers ---------------------------------------------------------------------------
 

@@ -14,7 +14,12 @@ MIN_PASSWORD = 8
 # non-ASCII) cannot go into a To header or an SMTP RCPT unchanged, so it is refused here.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL_RE = re.compile(rf"(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# A name is one line of text: no C0 or C1 control characters (CR, LF, NEL, ...) nor Unicode's
+# line and paragraph separators.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# JSON's "\ud800" escapes decode to lone UTF-16 surrogates: Python holds them in a str, but no
+# UTF-8 encoder (SQLite, argon2, a response) can write them, so they are refused at the door.
+_SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _ID_RE = re.compile(r"[0-9]{1,18}")
 
 
@@ -35,6 +40,11 @@ def record_id(value: str) -> int | None:
     return int(value) if _ID_RE.fullmatch(value) else None
 
 
+def is_unicode_text(value: str) -> bool:
+    """Can `value` be written as UTF-8? False when it holds a lone surrogate."""
+    return _SURROGATE_RE.search(value) is None
+
+
 def email_address(value: Any, *, field: str = "email") -> str:
     if not isinstance(value, str):
         raise InvalidInput("invalid_email", f"{field} must be a string holding an email address")
@@ -51,7 +61,9 @@ def text(value: Any, *, field: str, max_length: int = MAX_NAME) -> str:
     if len(value) > max_length:
         raise InvalidInput("invalid_field", f"{field} is longer than {max_length} characters")
     if _CONTROL_RE.search(value):
-        raise InvalidInput("invalid_field", f"{field} may not contain control characters (CR, LF, ...)")
+        raise InvalidInput("invalid_field", f"{field} must be one line, without control characters (CR, LF, ...)")
+    if not is_unicode_text(value):
+        raise InvalidInput("invalid_field", f"{field} must be Unicode text (it holds a lone UTF-16 surrogate)")
     return value.strip()
 
 
@@ -65,4 +77,6 @@ def password(value: Any) -> str:
         )
     if "\x00" in value:
         raise InvalidInput("invalid_password", "password may not contain NUL characters")
+    if not is_unicode_text(value):
+        raise InvalidInput("invalid_password", "password must be Unicode text (it holds a lone UTF-16 surrogate)")
     return value

@@ -29,12 +29,21 @@ def test_site_keeps_its_secret_policy_and_clock(store: Store) -> None:
     site = store.site("b")
     assert site is not None
     assert (site.secret, site.policy, site.clock_offset) == (b"secret-b", Policy(auto_invite=True), 0)
-    store.advance_clock("b", 90.5)
+    assert store.advance_clock("b", 90.5, offset_at_most=1000) is True
     store.set_policy("b", Policy(login_link_ttl_s=60))
     site = store.site("b")
     assert site is not None and site.clock_offset == 90.5 and site.policy.login_link_ttl_s == 60
     assert store.site("a").clock_offset == 0  # type: ignore[union-attr]
     assert store.site("nope") is None
+
+
+def test_clock_advance_past_its_bound_changes_nothing(store: Store) -> None:
+    assert store.advance_clock("b", 60, offset_at_most=100) is True
+    assert store.advance_clock("b", 41, offset_at_most=100) is False  # 101 would pass the bound
+    assert store.site("b").clock_offset == 60  # type: ignore[union-attr]
+    assert store.advance_clock("b", 40, offset_at_most=100) is True  # exactly at the bound
+    assert store.site("b").clock_offset == 100  # type: ignore[union-attr]
+    assert store.advance_clock("nope", 1, offset_at_most=100) is False
 
 
 def test_address_taken_is_case_insensitive_within_a_site_only(store: Store) -> None:
