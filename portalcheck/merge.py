@@ -1,5 +1,9 @@
 """One run folder from the run folders of a sharded run: results, JUnit, cucumber, evidence.
 
+results.json is concatenated in shard order, problems.json too (repeats dropped: every shard
+collects the whole suite), target.json taken once (the shards must describe the same target),
+JUnit XML becomes one testsuite, cucumber features of the same URI become one feature.
+
 Each shard's run folder carries a `run.json` (written by the runner) saying what ran:
 
     {
@@ -158,10 +162,12 @@ def merge(run_dirs: Sequence[Path], out_dir: Path) -> dict[str, Any]:
         renamed = _copy_evidence(shards, partial)
         for shard, entries in zip(shards, results):
             for entry in entries:
-                name = Path(entry["evidence"]).name if isinstance(entry.get("evidence"), str) and entry["evidence"] else ""
-                if (shard.number.k, name) in renamed:
-                    entry["evidence"] = str(out_dir / renamed[shard.number.k, name])
+                if isinstance(entry.get("evidence"), str) and entry["evidence"]:
+                    entry["evidence"] = _moved(entry["evidence"], renamed.get(shard.number.k, {}), out_dir)
         (partial / "results.json").write_text(json.dumps([entry for entries in results for entry in entries], indent=2))
+        problems = [p for s in shards for p in s.problems or []]
+        if any(s.problems is not None for s in shards):  # each shard collects the whole suite: drop repeats
+            (partial / "problems.json").write_text(json.dumps([p for i, p in enumerate(problems) if p not in problems[:i]], indent=2))
         if target is not None:
             (partial / "target.json").write_text(json.dumps(target, indent=2))
         if shards[0].junit is not None:
@@ -199,6 +205,9 @@ class _ShardRun:
             raise MergeError(f"{folder / 'results.json'}: not a list of scenario results")
         self.results: list[dict[str, Any]] = results
         self.target: dict[str, Any] | None = self._json("target.json")
+        self.problems: list[Any] | None = self._json("problems.json")
+        if self.problems is not None and not isinstance(self.problems, list):
+            raise MergeError(f"{folder / 'problems.json'}: not a list of problems")
         self.cucumber: list[dict[str, Any]] | None = self._json("cucumber.json")
         if self.cucumber is not None and not all(
             isinstance(f, dict) and isinstance(f.get("uri"), str) and isinstance(f.get("elements"), list) for f in self.cucumber
@@ -304,15 +313,25 @@ def _merged_target(shards: list[_ShardRun]) -> dict[str, Any] | None:
     return merged
 
 
-def _copy_evidence(shards: list[_ShardRun], into: Path) -> dict[tuple[int, str], str]:
-    """Copy every shard's evidence folders; (k, folder name) -> name in the merged folder."""
-    renamed: dict[tuple[int, str], str] = {}
+def _copy_evidence(shards: list[_ShardRun], into: Path) -> dict[int, dict[str, str]]:
+    """Copy every shard's evidence folders; {k: {folder name: name in the merged folder}}."""
+    renamed: dict[int, dict[str, str]] = {}
     for shard in shards:
         for folder in sorted(p for p in shard.folder.iterdir() if p.is_dir()):
             name = folder.name if not (into / folder.name).exists() else f"{folder.name}.shard-{shard.number.k}"
             shutil.copytree(folder, into / name)
-            renamed[shard.number.k, folder.name] = name
+            renamed.setdefault(shard.number.k, {})[folder.name] = name
     return renamed
+
+
+def _moved(evidence: str, renamed: dict[str, str], out_dir: Path) -> str:
+    """Where a result's evidence is once merged: relative stays relative (what the runner
+    writes), absolute (older runners) points into `out_dir`."""
+    path = Path(evidence)
+    top = path.name if path.is_absolute() else path.parts[0]
+    if top not in renamed:
+        return evidence
+    return str(out_dir / renamed[top]) if path.is_absolute() else str(Path(renamed[top], *path.parts[1:]))
 
 
 def _merged_junit(shards: list[_ShardRun]) -> ET.ElementTree:

@@ -24,12 +24,13 @@ T0 = datetime.datetime(2026, 12, 1, 20, 0, tzinfo=datetime.timezone.utc)
 def make_shard_run(
     folder: Path, k: int, n: int, scenarios: list[tuple[str, str, str]], *,
     profile: Path | None = None, digest: str = DIGEST, manifest: dict[str, Any] | None = None,
-    target: dict[str, Any] | None = None,
+    target: dict[str, Any] | None = None, absolute_evidence: bool = False, problems: list[dict[str, str]] | None = None,
 ) -> Path:
     """A shard's run folder as `portalcheck run --shard K/N` leaves it.
 
-    `scenarios`: (nodeid, rule ID, outcome); a failed one has an evidence folder. Its cucumber
-    feature is named by the rule's area (MU-3 -> features/mu.feature).
+    `scenarios`: (nodeid, rule ID, outcome); a failed one has an evidence folder, named in
+    results.json relative to the run folder (absolute, as older runners wrote it, on request).
+    Its cucumber feature is named by the rule's area (MU-3 -> features/mu.feature).
     """
     folder.mkdir(parents=True)
     if profile is None:
@@ -43,7 +44,7 @@ def make_shard_run(
             evidence_dir = folder / nodeid.split("::")[-1]
             evidence_dir.mkdir()
             (evidence_dir / "page.html").write_text(f"<p>{nodeid}</p>")
-            evidence = str(evidence_dir)
+            evidence = str(evidence_dir) if absolute_evidence else evidence_dir.name
         results.append({"nodeid": nodeid, "name": nodeid, "feature": rule.split("-")[0], "rules": [rule],
                         "outcome": outcome, "message": "", "evidence": evidence, "duration_s": 1.0})
         failure = '<failure message="boom">boom</failure>' if outcome == "failed" else ""
@@ -55,6 +56,7 @@ def make_shard_run(
                                           "type": "scenario", "tags": [], "steps": []})
     failures = sum(outcome == "failed" for _, _, outcome in scenarios)
     (folder / "results.json").write_text(json.dumps(results))
+    (folder / "problems.json").write_text(json.dumps(problems or []))
     (folder / "junit.xml").write_text(
         '<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests">'
         f'<testsuite name="pytest" errors="0" failures="{failures}" skipped="0" tests="{len(scenarios)}" time="{len(scenarios)}.5"'
@@ -94,9 +96,35 @@ def test_the_evidence_is_copied_and_the_results_point_at_the_copy(tmp_path: Path
     out = tmp_path / "merged"
     merge(two_shards(tmp_path), out)
     failed = next(entry for entry in json.loads((out / "results.json").read_text()) if entry["outcome"] == "failed")
-    assert failed["evidence"] == str(out.resolve() / "test_b")
+    assert failed["evidence"] == "test_b"
     assert (out / "test_b" / "page.html").read_text() == "<p>f::test_b</p>"
-    assert 'href="test_b/"' in (out / "index.html").read_text()
+    assert 'href="test_b/' in (out / "index.html").read_text()
+
+
+def test_evidence_named_absolute_by_an_older_runner_points_into_the_merged_folder(tmp_path: Path) -> None:
+    first = make_shard_run(tmp_path / "s1", 1, 2, [("f::test_b", "LL-1", "failed")], absolute_evidence=True)
+    second = make_shard_run(tmp_path / "s2", 2, 2, [("f::test_c", "MU-3", "passed")])
+    merge([first, second], tmp_path / "out")
+    (entry, _) = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert entry["evidence"] == str((tmp_path / "out" / "test_b").resolve())
+
+
+def test_evidence_folders_of_the_same_name_in_two_shards_are_both_kept(tmp_path: Path) -> None:
+    first = make_shard_run(tmp_path / "s1", 1, 2, [("f::test_b", "LL-1", "failed")])
+    second = make_shard_run(tmp_path / "s2", 2, 2, [("g::test_b", "LL-1", "failed")])
+    merge([first, second], tmp_path / "out")
+    entries = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert [entry["evidence"] for entry in entries] == ["test_b", "test_b.shard-2"]
+    assert (tmp_path / "out" / "test_b.shard-2" / "page.html").read_text() == "<p>g::test_b</p>"
+
+
+def test_problems_of_the_run_are_merged_once_each(tmp_path: Path) -> None:
+    broken = {"where": "features/x.feature", "message": "could not parse"}
+    first = make_shard_run(tmp_path / "s1", 1, 2, [("f::test_a", "MU-3", "passed")], problems=[broken])
+    second = make_shard_run(tmp_path / "s2", 2, 2, [("f::test_c", "MU-3", "passed")],
+                            problems=[broken, {"where": "steps", "message": "other"}])
+    merge([first, second], tmp_path / "out")
+    assert json.loads((tmp_path / "out" / "problems.json").read_text()) == [broken, {"where": "steps", "message": "other"}]
 
 
 def test_junit_is_one_testsuite_with_every_testcase_and_the_counts_summed(tmp_path: Path) -> None:
