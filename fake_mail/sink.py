@@ -8,7 +8,7 @@ from fake_mail.handler import SinkHandler
 from fake_mail.mailbox import Mailbox
 from fake_mail.message import Message
 from fake_mail.serving import HttpServer, SmtpServer, bind
-from fake_mail.store import MailStore, Predicate
+from fake_mail.store import DEFAULT_MAX_MESSAGES, MailStore, Predicate
 from fake_mail.web import create_app
 
 __all__ = ["MailSink"]
@@ -40,9 +40,10 @@ class MailSink:
         http_port: int | None = None,
         max_message_size: int = 10 * 1024 * 1024,
         max_recipients: int = 100,
+        max_messages: int | None = DEFAULT_MAX_MESSAGES,
     ) -> None:
         self.host = host
-        self.store = MailStore()
+        self.store = MailStore(max_messages=max_messages)
         self._requested = (smtp_port, http_port)
         self._handler = SinkHandler(self.store, max_recipients=max_recipients)
         self._max_message_size = max_message_size

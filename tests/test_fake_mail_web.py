@@ -14,6 +14,7 @@ import pytest
 from mail_flows import compose
 
 from fake_mail import MailSink, Message
+from fake_mail.web import PREVIEW_HEAD, preview_html
 
 
 @pytest.fixture(scope="module")
@@ -136,9 +137,13 @@ def test_inbox_shows_a_persons_mail_newest_first(sink: MailSink, http: httpx.Cli
     page = http.get("/", params={"to": ada})
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
-    assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none' covers it
-    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    policy_header = page.headers["content-security-policy"]
+    assert policy_header.startswith("default-src 'none'; script-src 'nonce-")
+    # The page's one script (the live update) runs by its nonce; no other script could.
+    nonce = re.search(r"script-src 'nonce-([^']+)'", policy_header).group(1)  # type: ignore[union-attr]
     text = page.text
+    assert re.findall(r"<script[^>]*>", text) == [f'<script nonce="{nonce}">']
+    assert nonce not in http.get("/", params={"to": ada}).headers["content-security-policy"]  # fresh per page
     assert text.index("Newer mail") < text.index("Older mail")
     assert "older body" in text
     assert '<a href="https://portal.example/login/abc" target="_blank" rel="noopener noreferrer">' in text
@@ -152,12 +157,31 @@ def test_inbox_escapes_markup_and_sandboxes_html(sink: MailSink, http: httpx.Cli
     assert "<script>" not in text
     assert "&lt;script&gt;alert(&#34;subject&#34;)&lt;/script&gt;" in text
     assert "&lt;b&gt;text&lt;/b&gt;" in text
-    # The HTML body only ever appears escaped inside a sandboxed iframe's srcdoc.
-    frames = re.findall(r'<iframe sandbox [^>]*srcdoc="([^"]*)"', text)
-    assert [html.unescape(frame) for frame in frames] == [evil_html + "\n"]
+    # The HTML body only ever appears escaped inside the srcdoc of an iframe sandboxed
+    # without scripts, its links sent to a new tab.
+    frames = re.findall(r'<iframe sandbox="allow-popups allow-popups-to-escape-sandbox" [^>]*srcdoc="([^"]*)"', text)
+    assert [html.unescape(frame) for frame in frames] == [PREVIEW_HEAD + evil_html + "\n"]
     # A javascript: link is listed as text, never as an anchor.
     assert 'href="javascript:' not in text
     assert "<code>javascript:alert(1)</code>" in text
+
+
+def test_preview_head_goes_inside_the_mails_own_head() -> None:
+    assert preview_html("<html><HEAD lang=en><title>t</title></head><body>b</body></html>") == (
+        f"<html><HEAD lang=en>{PREVIEW_HEAD}<title>t</title></head><body>b</body></html>"
+    )
+    assert preview_html("<p>no head</p>") == PREVIEW_HEAD + "<p>no head</p>"
+
+
+def test_message_card_is_the_inbox_article_and_404s_when_unknown(
+    sink: MailSink, http: httpx.Client, ada: str
+) -> None:
+    message = deliver(sink, ada, "Card mail", "see https://portal.example/x\n")
+    card = http.get(f"/messages/{message.id}/card")
+    assert card.status_code == 200
+    assert card.text.startswith(f'<article id="m-{message.id}" data-seq="{message.seq}">')
+    assert card.text in http.get("/", params={"to": ada}).text
+    assert http.get("/messages/nope/card").status_code == 404
 
 
 def test_inbox_for_everyone_lists_recipients(sink: MailSink, http: httpx.Client, ada: str) -> None:
