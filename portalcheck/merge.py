@@ -12,11 +12,15 @@ Each shard's run folder carries a `run.json` (written by the runner) saying what
       "profile_digest": "<sha256 hex>",      # of the profile file's bytes (profile_digest)
       "features_digest": "<sha256 hex>",     # of the features and steps that ran (features_digest)
       "shard": {"k": 2, "n": 4},             # or null for a run of the whole suite
-      "started_at": "2026-12-01T20:49:52+00:00"
+      "started_at": "2026-12-01T20:49:52+00:00",
+      "selection": {"pytest_args": ["-k", "MU"], "durations_digest": "<sha256 hex>" or null}
     }
 
-Shards merge only when they ran the same suite version, profile and features, and all N of
-them are there, each once. The merged folder's run.json has "shard": null, the earliest
+"selection" (optional) is what chose and split the scenarios: the pytest arguments given to the
+run beyond the runner's own, and the SHA-256 of the durations file the split was balanced by.
+Shards given different ones split different collections, and their union could silently miss
+scenarios. Shards merge only when they ran the same suite version, profile, features and
+selection, and all N of them are there, each once. The merged folder's run.json has "shard": null, the earliest
 "started_at", and "merged_from": [{"k", "n", "started_at"}, ...].
 """
 
@@ -79,9 +83,12 @@ def features_digest(paths: Iterable[Path], *, root: Path) -> str:
 
 def run_manifest(
     *, profile_path: Path, profile_name: str, shard: Shard | None, features_digest: str,
-    started_at: datetime.datetime | None = None,
+    started_at: datetime.datetime | None = None, pytest_args: Sequence[str] = (), durations_path: Path | None = None,
 ) -> dict[str, Any]:
-    """The run.json of a run starting now (or at `started_at`, which must be timezone-aware)."""
+    """The run.json of a run starting now (or at `started_at`, which must be timezone-aware).
+
+    `pytest_args`: the arguments that narrow the collection (-k, -m, ...), not the runner's own
+    (run folder, profile path), which differ between machines."""
     started = started_at or datetime.datetime.now(datetime.timezone.utc)
     if started.tzinfo is None:
         raise ValueError("run_manifest: started_at must be timezone-aware")
@@ -92,6 +99,10 @@ def run_manifest(
         "features_digest": features_digest,
         "shard": None if shard is None else {"k": shard.k, "n": shard.n},
         "started_at": started.astimezone(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "selection": {
+            "pytest_args": list(pytest_args),
+            "durations_digest": None if durations_path is None else hashlib.sha256(Path(durations_path).read_bytes()).hexdigest(),
+        },
     }
 
 
@@ -127,6 +138,13 @@ def read_run_manifest(run_dir: Path) -> dict[str, Any]:
         aware = False
     if not aware:
         raise RunManifestError(f"{path}: 'started_at' is not an ISO 8601 time with its offset: {data['started_at']!r}")
+    selection = data.get("selection")
+    if selection is not None and not (
+        isinstance(selection, dict) and isinstance(selection.get("pytest_args"), list)
+        and all(isinstance(arg, str) for arg in selection["pytest_args"])
+        and (selection.get("durations_digest") is None or _HEX64.fullmatch(str(selection["durations_digest"])))
+    ):
+        raise RunManifestError(f"{path}: 'selection' must be {{\"pytest_args\": [...], \"durations_digest\": hex or null}}")
     shard = data.get("shard", ...)
     if shard is ...:
         raise RunManifestError(f"{path}: 'shard' is missing (null for a run of the whole suite)")
@@ -255,6 +273,11 @@ def _check_same_run(shards: list[_ShardRun]) -> None:
             if shard.manifest[key] != first.manifest[key]:
                 mine, theirs = (_described(s, key) for s in (first, shard))
                 raise MergeError(f"{first} and {shard} ran different {what} ({mine} and {theirs}): they are not one run")
+        if shard.manifest.get("selection") != first.manifest.get("selection"):
+            raise MergeError(
+                f"{first} and {shard} chose their scenarios differently ({first.manifest.get('selection')} and"
+                f" {shard.manifest.get('selection')}): their parts need not add up to one run"
+            )
         if shard.number.n != first.number.n:
             raise MergeError(f"{first} and {shard} split the suite differently: into {first.number.n} and {shard.number.n} shards")
     seen: dict[int, _ShardRun] = {}
@@ -373,7 +396,7 @@ def _merged_cucumber(shards: list[_ShardRun]) -> list[dict[str, Any]]:
 def _merged_manifest(shards: list[_ShardRun]) -> dict[str, Any]:
     first = shards[0].manifest
     return {
-        **{key: first[key] for key in ("suite_version", "profile_name", "profile_digest", "features_digest")},
+        **{key: first[key] for key in ("suite_version", "profile_name", "profile_digest", "features_digest", "selection") if key in first},
         "shard": None,
         "started_at": min((s.manifest["started_at"] for s in shards), key=datetime.datetime.fromisoformat),
         "merged_from": [{"k": s.number.k, "n": s.number.n, "started_at": s.manifest["started_at"]} for s in shards],

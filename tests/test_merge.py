@@ -174,7 +174,9 @@ def _refusal(tmp_path: Path, folders: list[Path]) -> str:
 @pytest.mark.parametrize(
     ("manifest", "says"),
     [({"suite_version": "0.0.9"}, "different suite versions"), ({"profile_digest": "cd" * 32}, "different profiles"),
-     ({"features_digest": "cd" * 32}, "different features")],
+     ({"features_digest": "cd" * 32}, "different features"),
+     ({"selection": {"pytest_args": ["-k", "MU"], "durations_digest": None}}, "chose their scenarios differently"),
+     ({"selection": {"pytest_args": [], "durations_digest": "cd" * 32}}, "chose their scenarios differently")],
 )
 def test_shards_of_different_runs_are_refused(tmp_path: Path, manifest: dict[str, Any], says: str) -> None:
     first = make_shard_run(tmp_path / "s1", 1, 2, [("f::test_a", "MU-3", "passed")])
@@ -251,7 +253,8 @@ def test_merge_will_not_overwrite_or_write_into_a_shard(tmp_path: Path) -> None:
     ("change", "says"),
     [({"shard": {"k": 3, "n": 2}}, "'shard' must be null"), ({"shard": {"k": True, "n": 2}}, "'shard' must be null"),
      ({"features_digest": "xyz"}, "SHA-256"), ({"started_at": "yesterday"}, "ISO 8601"),
-     ({"started_at": "2026-12-01T20:00:00"}, "with its offset"), ({"suite_version": 1}, "'suite_version' must be a string")],
+     ({"started_at": "2026-12-01T20:00:00"}, "with its offset"), ({"suite_version": 1}, "'suite_version' must be a string"),
+     ({"selection": {"pytest_args": "-k MU"}}, "'selection' must be"), ({"selection": {"pytest_args": [], "durations_digest": "x"}}, "'selection' must be")],
 )
 def test_a_run_json_that_is_wrong_is_refused_naming_the_key(tmp_path: Path, change: dict[str, Any], says: str) -> None:
     profile = tmp_path / "profile.toml"
@@ -270,7 +273,15 @@ def test_run_json_round_trips(tmp_path: Path) -> None:
         "suite_version": SUITE_VERSION, "profile_name": "P",
         "profile_digest": hashlib.sha256(b"[target]\n").hexdigest(),
         "features_digest": DIGEST, "shard": {"k": 2, "n": 3}, "started_at": "2026-12-01T20:00:00+00:00",
+        "selection": {"pytest_args": [], "durations_digest": None},
     }
+    durations = tmp_path / "results.json"
+    durations.write_text("[]")
+    selected = run_manifest(profile_path=profile, profile_name="P", shard=Shard(2, 3), features_digest=DIGEST,
+                            pytest_args=["-m", "must"], durations_path=durations)
+    assert selected["selection"] == {"pytest_args": ["-m", "must"], "durations_digest": hashlib.sha256(b"[]").hexdigest()}
+    write_run_manifest(tmp_path, selected)
+    assert read_run_manifest(tmp_path) == selected
     with pytest.raises(ValueError, match="timezone-aware"):
         run_manifest(profile_path=profile, profile_name="P", shard=None, features_digest=DIGEST, started_at=T0.replace(tzinfo=None))
 
