@@ -94,6 +94,7 @@ def _(cast: Cast, device: str) -> None:
         shown.selector("login_link_form").first.wait_for(state="visible")
     except PlaywrightError:
         raise AssertionError(f"the sign-in page did not load with its login-link form: {shown.describe()}") from None
+    shown.settle()  # a page that draws itself may add the password form after the login-link form
     form = shown.selector("password_form")
     assert form.count() == 0 or not form.first.is_visible(), "with password logins off, the sign-in page should offer no password form"
 

@@ -11,6 +11,7 @@ from .abilities import BrowseOnDevices, ControlTheSite, ReadMailbox
 from .devices import PageState
 from .screenplay import Actor
 
+
 def note_mail_cursor(customer: Actor, kind: str) -> None:
     """Before an action that may send `kind` of email, remember "everything so far" in the
     customer's mailbox: what arrives after it is the answer to that action."""
@@ -138,9 +139,7 @@ class AskForALoginLinkFromTheVerifyPage:
         device = device_of(actor, self.on)
         state = device.state()
         assert state is PageState.VERIFY_DEVICE, f"expected the verify page, but {device.describe()} shows {state.value}"
-        device.navigating()
-        with device.page.expect_navigation(wait_until="domcontentloaded"):
-            device.selector("verify_request_submit").first.click()
+        device.press("verify_request_submit")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,11 +169,8 @@ class ChooseAPassword:
 
     def perform_as(self, actor: Actor) -> None:
         device = device_of(actor, self.on)
-        form_field = device.selector("new_password_input").first
-        form_field.fill(self.password)
-        device.navigating()
-        with device.page.expect_navigation(wait_until="domcontentloaded"):
-            device.selector("new_password_submit").first.click()
+        device.selector("new_password_input").first.fill(self.password)
+        device.press("new_password_submit")
         actor.remember("password", self.password)
 
 
@@ -186,9 +182,7 @@ class SignOut:
         device = device_of(actor, self.on)
         if device.state() is not PageState.ACCOUNT:
             actor.attempts_to(VisitThePortal(self.on))
-        device.navigating()
-        with device.page.expect_navigation(wait_until="domcontentloaded"):
-            device.selector("sign_out").first.click()
+        device.press("sign_out")
 
 
 # -- the merchant's tasks, through the control API ------------------------------------------

@@ -1,0 +1,192 @@
+"""A single-page-app portal is judged as fairly as a server-rendered one (issue 9, point 9).
+
+`tests/spa_portal` draws every view in the browser from a JSON API: forms go out by fetch, cookies
+come on fetch responses, a refusal is a 4xx on the API call while the page was a 200, and the
+script takes the token out of the address bar. Correct in every rule, it must pass the whole
+suite through its own profile; with one of its faults on, the suite must still catch the rule.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import tomllib
+from pathlib import Path
+from typing import IO, Iterator
+
+import httpx
+import pytest
+
+from portalcheck import report, rules
+from tests.spa_portal.faults import FAULTS
+
+ROOT = Path(__file__).resolve().parents[1]
+PROFILE = ROOT / "tests" / "spa_portal" / "profile.toml"
+START_TIMEOUT_S = 20.0
+SUITE_TIMEOUT_S = 900.0
+LEVELS = {rule.id: rule.level for rule in rules.load()}
+
+
+def free_port() -> int:
+    """A port nobody listens on now, for the suite's mail sink (which binds it later)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class SpaPortal:
+    """`python -m tests.spa_portal` in a child process, started when it says `ready`."""
+
+    def __init__(self, smtp_port: int, faults: tuple[str, ...] = ()) -> None:
+        self.token = secrets.token_urlsafe(24)
+        self.smtp_port = smtp_port
+        self.url = ""
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.output: list[str] = []
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "tests.spa_portal", "--port", "0", "--smtp", f"127.0.0.1:{smtp_port}",
+             f"--control-token={self.token}", *(f"--fault={name}" for name in faults)],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        assert self._process.stdout is not None
+        self._reader = threading.Thread(target=self._pump, args=(self._process.stdout,), daemon=True)
+        self._reader.start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def wait_ready(self) -> None:
+        while True:
+            try:
+                line = self._lines.get(timeout=START_TIMEOUT_S)
+            except queue.Empty:
+                raise AssertionError(f"the SPA portal did not say ready within {START_TIMEOUT_S}s: {self.output}") from None
+            if line is None:
+                raise AssertionError(f"the SPA portal exited on start: {''.join(self.output)}")
+            self.output.append(line)
+            if line.startswith("ready "):
+                self.url = line.split()[1]
+                return
+
+    def stop(self) -> str:
+        """Stop the process; what it printed (errors, tracebacks)."""
+        if self._process.poll() is None:
+            self._process.terminate()
+        self._process.wait(timeout=10)
+        self._reader.join(timeout=10)
+        assert self._process.stdout is not None
+        self._process.stdout.close()
+        while not self._lines.empty():
+            line = self._lines.get_nowait()
+            if line is not None:
+                self.output.append(line)
+        return "".join(self.output)
+
+
+def started(faults: tuple[str, ...] = ()) -> Iterator[SpaPortal]:
+    portal = SpaPortal(smtp_port=free_port(), faults=faults)
+    try:
+        portal.wait_ready()
+        yield portal
+    finally:
+        portal.stop()
+
+
+@pytest.fixture
+def spa_portal() -> Iterator[SpaPortal]:
+    yield from started()
+
+
+@pytest.fixture
+def control(spa_portal: SpaPortal) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {spa_portal.token}"}
+    with httpx.Client(base_url=spa_portal.url, headers=headers, timeout=10) as client:
+        yield client
+
+
+def test_it_is_a_single_page_app(spa_portal: SpaPortal, control: httpx.Client) -> None:
+    """What makes the suite's run against it worth anything: pages are one 200 shell without
+    cookies, and answers, cookies and refusals come on the API."""
+    site = control.post("/control/sites").json()
+    base = site["portal_url"]
+    ada = control.post(f"/control/sites/{site['id']}/customers", json={"email": "ada@example.com", "first_name": "Ada", "last_name": "L"})
+    assert ada.status_code == 201
+    with httpx.Client(timeout=10) as browser:
+        pages = [browser.get(f"{base}/{path}") for path in ("signin", "account", "accept?t=" + "x" * 30, "manage?l=1")]
+        assert {page.status_code for page in pages} == {200} and len({page.text for page in pages}) == 1
+        assert all("set-cookie" not in page.headers for page in pages)
+        json_headers = {"Content-Type": "application/json"}
+        refused = browser.post(f"{base}/api/links/signin", json={"token": "y" * 30}, headers=json_headers)
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid"
+        assert "SameSite=Lax" in refused.headers["set-cookie"] and "HttpOnly" in refused.headers["set-cookie"]
+        assert browser.post(f"{base}/api/login-link", json={"email": "no at sign"}).status_code == 400
+        sent = browser.post(f"{base}/api/login-link", json={"email": "ada@example.com"})
+        assert sent.status_code == 200 and sent.json() == {"to": "ada@example.com"}
+        # A form posted from another site can send neither JSON nor a same-origin request (SEC-4).
+        forged = browser.post(f"{base}/api/login-link", data={"email": "ada@example.com"}, headers={"Sec-Fetch-Site": "cross-site"})
+        assert forged.status_code == 403
+        assert browser.post(f"{base}/signin", data={"email": "ada@example.com"}).status_code == 405
+
+
+def concrete_profile(folder: Path, control_url: str, sink_port: int) -> Path:
+    """The shipped profile with the run's control URL and sink port filled in."""
+    text = PROFILE.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^control_url = ".*"$', f'control_url = "{control_url}"', text, count=1)
+    text = re.sub(r"(?m)^port = \d+$", f"port = {sink_port}", text, count=1)
+    written = tomllib.loads(text)
+    assert written["target"]["control_url"] == control_url and written["sink"]["port"] == sink_port
+    path = folder / "spa_portal.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run_suite(portal: SpaPortal, folder: Path, *pytest_args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """The suite against `portal` through its profile, on one worker; its run and summary."""
+    profile = concrete_profile(folder, portal.url, portal.smtp_port)
+    token_env = tomllib.loads(profile.read_text(encoding="utf-8"))["target"]["control_token_env"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
+    env[token_env] = portal.token
+    finished = subprocess.run(
+        [sys.executable, "-m", "portalcheck.cli", "run", "--profile", str(profile), "--reports", str(folder / "reports"),
+         "--", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", *pytest_args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S,
+    )
+    runs = [path for path in (folder / "reports").iterdir() if path.is_dir() and not path.is_symlink()]
+    summary = json.loads((runs[0] / "summary.json").read_text()) if len(runs) == 1 else {}
+    return finished, summary
+
+
+def test_the_whole_suite_passes_against_the_spa_portal(spa_portal: SpaPortal, tmp_path: Path) -> None:
+    finished, summary = run_suite(spa_portal, tmp_path)
+    output = finished.stdout + finished.stderr
+    portal_said = spa_portal.stop()
+    assert finished.returncode == 0, f"the suite failed against the SPA portal:\n{output[-20000:]}\nportal:\n{portal_said}"
+    outcomes = summary["scenarios"]["by_outcome"]
+    assert outcomes == {"passed": summary["scenarios"]["total"]}, f"every scenario should pass, none skipped: {outcomes}"
+    assert summary["verdicts"] == {"PASS": len(summary["rules"])} and summary["conformant"], summary["verdicts"]
+    assert "Traceback" not in portal_said, portal_said
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_fault_of_the_spa_fails_its_rule(fault: str, tmp_path: Path) -> None:
+    """The rule's scenarios against the faulty app: the rule gets its level's verdict, by a check."""
+    rule, _ = FAULTS[fault]
+    expected = report.VERDICT_ON_FAILURE[LEVELS[rule]]
+    for portal in started((fault,)):
+        finished, summary = run_suite(portal, tmp_path, "-m", rule)
+        output = (finished.stdout + finished.stderr)[-8000:]
+        verdict = next((entry for entry in summary.get("rules", []) if entry["id"] == rule), {})
+        assert verdict.get("verdict") == expected, f"{fault} should make {rule} {expected}, not {verdict.get('verdict')}:\n{output}"
+        failed = [scenario for scenario in verdict["scenarios"] if scenario["outcome"] != "passed"]
+        # Failed on a check of the rule, not by accident (a timeout, a crash in a step).
+        assert failed and all(scenario["outcome"] == "failed" for scenario in failed), failed
+        assert all(scenario["message"].startswith("AssertionError") for scenario in failed), failed
