@@ -1,4 +1,8 @@
-"""Run the sink standalone: ``python -m fake_mail --smtp-port 1025 --http-port 1080``."""
+"""Run the sink standalone: ``python -m fake_mail --smtp-port 1025 --http-port 1080``.
+
+``--starttls``/``--require-starttls``/``--tls-port`` and ``--auth USER:PASSWORD``/``--auth-accept-any``
+make it a relay that insists on TLS and AUTH, as vendors' mailers expect (see docs/mail.md).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
+from fake_mail.auth import parse_credentials
 from fake_mail.sink import MailSink
+from fake_mail.store import DEFAULT_MAX_MESSAGES
 
 # Usage errors exit 2 (as argparse's do); failing to serve exits 1.
 _USAGE = 2
@@ -42,6 +48,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _credentials(text: str) -> tuple[str, str]:
+    try:
+        return parse_credentials(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = _OneLineParser(
         prog="python -m fake_mail",
@@ -55,7 +68,29 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--max-message-size", type=_positive, default=10 * 1024 * 1024, help="bytes; larger mail gets 552"
     )
     parser.add_argument("--max-recipients", type=_positive, default=100, help="more recipients get 452")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--max-messages", type=_positive, default=DEFAULT_MAX_MESSAGES,
+        help=f"mail kept; the oldest goes first (default {DEFAULT_MAX_MESSAGES})",
+    )
+    tls = parser.add_argument_group("TLS and AUTH (default: plain SMTP, no AUTH)")
+    tls.add_argument("--starttls", action="store_true", help="offer STARTTLS on the SMTP port")
+    tls.add_argument("--require-starttls", action="store_true", help="refuse mail until STARTTLS (implies --starttls)")
+    tls.add_argument("--tls-port", type=_port, help="also serve implicit TLS (SMTPS) on this port, 0 for a free one")
+    tls.add_argument("--tls-cert", metavar="PEM", help="certificate (chain) to serve; default: one made at start")
+    tls.add_argument("--tls-key", metavar="PEM", help="the certificate's private key")
+    tls.add_argument(
+        "--auth", action="append", type=_credentials, metavar="USER:PASSWORD",
+        help="require AUTH PLAIN/LOGIN as this user (repeatable); wrong credentials get 535",
+    )
+    tls.add_argument("--auth-accept-any", action="store_true", help="require AUTH, accepting any credentials")
+    args = parser.parse_args(argv)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.tls_cert is not None and not (args.starttls or args.require_starttls or args.tls_port is not None):
+        parser.error("--tls-cert needs --starttls, --require-starttls or --tls-port")
+    if args.auth and args.auth_accept_any:
+        parser.error("--auth and --auth-accept-any exclude each other")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +102,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         http_port=None if args.no_http else args.http_port,
         max_message_size=args.max_message_size,
         max_recipients=args.max_recipients,
+        max_messages=args.max_messages,
+        starttls=args.starttls,
+        require_starttls=args.require_starttls,
+        tls_port=args.tls_port,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        auth=dict(args.auth) if args.auth else None,
+        auth_accept_any=args.auth_accept_any,
     )
     stopping = threading.Event()
 
@@ -80,9 +123,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         except OSError as error:
             print(f"fake_mail: error: cannot listen on {args.host}: {error.strerror or error}", file=sys.stderr)
             return 1
+        except ValueError as error:  # a certificate that cannot be used
+            print(f"fake_mail: error: {error}", file=sys.stderr)
+            return 1
         print(f"fake_mail SMTP on smtp://{args.host}:{sink.smtp_port}", flush=True)
         if sink.http_url is not None:
             print(f"fake_mail HTTP on {sink.http_url}/", flush=True)
+        if sink.tls_port is not None:
+            print(f"fake_mail SMTPS on smtps://{args.host}:{sink.tls_port}", flush=True)
+        if sink.tls_ca_file is not None:
+            print(f"fake_mail TLS trust {sink.tls_ca_file}", flush=True)
         stopping.wait()
         print("fake_mail stopping", flush=True)
         return 0

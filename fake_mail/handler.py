@@ -1,4 +1,5 @@
-"""The aiosmtpd handler: accepts recipients up to a limit, stores each mail."""
+"""The aiosmtpd handler: refuses mail before AUTH when AUTH is required, accepts recipients up to a
+limit, stores each mail."""
 
 from __future__ import annotations
 
@@ -17,9 +18,21 @@ class SinkHandler:
     aiosmtpd's own ``data_size_limit`` (552 on MAIL SIZE= or at end of DATA).
     """
 
-    def __init__(self, store: MailStore, *, max_recipients: int = 100) -> None:
+    def __init__(self, store: MailStore, *, max_recipients: int = 100, auth_required: bool = False) -> None:
         self.store = store
         self.max_recipients = max_recipients
+        self.auth_required = auth_required
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+    ) -> str:
+        # Checked here rather than by aiosmtpd's auth_required, which cannot tell
+        # that a session on the implicit-TLS port is encrypted (aio-libs/aiosmtpd#281).
+        if self.auth_required and not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
