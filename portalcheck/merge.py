@@ -177,22 +177,7 @@ def merge(run_dirs: Sequence[Path], out_dir: Path) -> dict[str, Any]:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     try:
-        renamed = _copy_evidence(shards, partial)
-        for shard, entries in zip(shards, results):
-            for entry in entries:
-                if isinstance(entry.get("evidence"), str) and entry["evidence"]:
-                    entry["evidence"] = _moved(entry["evidence"], renamed.get(shard.number.k, {}), out_dir)
-        (partial / "results.json").write_text(json.dumps([entry for entries in results for entry in entries], indent=2))
-        problems = [p for s in shards for p in s.problems or []]
-        if any(s.problems is not None for s in shards):  # each shard collects the whole suite: drop repeats
-            (partial / "problems.json").write_text(json.dumps([p for i, p in enumerate(problems) if p not in problems[:i]], indent=2))
-        if target is not None:
-            (partial / "target.json").write_text(json.dumps(target, indent=2))
-        if shards[0].junit is not None:
-            _merged_junit(shards).write(partial / "junit.xml", encoding="utf-8", xml_declaration=True)
-        if shards[0].cucumber is not None:
-            (partial / "cucumber.json").write_text(json.dumps(_merged_cucumber(shards), indent=2))
-        write_run_manifest(partial, _merged_manifest(shards))
+        _write_merged(shards, results, target, partial, out_dir)
         if out_dir.exists():
             out_dir.rmdir()  # checked empty above
         partial.rename(out_dir)
@@ -204,6 +189,28 @@ def merge(run_dirs: Sequence[Path], out_dir: Path) -> dict[str, Any]:
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
+
+
+def _write_merged(
+    shards: list[_ShardRun], results: list[list[dict[str, Any]]], target: dict[str, Any] | None, into: Path, out_dir: Path
+) -> None:
+    renamed = _copy_evidence(shards, into)
+    for shard, entries in zip(shards, results):
+        for entry in entries:
+            if isinstance(entry.get("evidence"), str) and entry["evidence"]:
+                entry["evidence"] = _moved(entry["evidence"], renamed.get(shard.number.k, {}), out_dir)
+    (into / "results.json").write_text(json.dumps([entry for entries in results for entry in entries], indent=2))
+    if any(shard.problems is not None for shard in shards):
+        problems = [problem for shard in shards for problem in shard.problems or []]
+        once = [problem for i, problem in enumerate(problems) if problem not in problems[:i]]  # every shard collects all
+        (into / "problems.json").write_text(json.dumps(once, indent=2))
+    if target is not None:
+        (into / "target.json").write_text(json.dumps(target, indent=2))
+    if shards[0].junit is not None:
+        _merged_junit(shards).write(into / "junit.xml", encoding="utf-8", xml_declaration=True)
+    if shards[0].cucumber is not None:
+        (into / "cucumber.json").write_text(json.dumps(_merged_cucumber(shards), indent=2))
+    write_run_manifest(into, _merged_manifest(shards))
 
 
 class _ShardRun:

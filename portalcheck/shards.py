@@ -111,6 +111,12 @@ class ShardSelector:
         self.shard = Shard(k, n)
         self.durations = dict(durations or {})
 
+    @classmethod
+    def from_options(cls, shard: str, durations_path: Path | None = None) -> ShardSelector:
+        """From a "K/N" option and an optional earlier results.json; ShardError if either is bad."""
+        parsed = parse_shard(shard)
+        return cls(parsed.k, parsed.n, load_durations(durations_path) if durations_path else None)
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         mine = set(select((item.nodeid for item in items), self.shard, self.durations))

@@ -98,6 +98,18 @@ def test_durations_that_cannot_be_read_are_refused(tmp_path: Path, content: str,
 def test_the_selector_is_refused_for_an_impossible_shard() -> None:
     with pytest.raises(ShardError):
         ShardSelector(3, 2)
+    with pytest.raises(ShardError, match="is not K/N"):
+        ShardSelector.from_options("2 of 3")
+
+
+def test_the_selector_is_made_from_the_runner_s_options(tmp_path: Path) -> None:
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps([{"nodeid": "x::a", "duration_s": 2.0}]))
+    selector = ShardSelector.from_options("2/3", path)
+    assert (selector.shard, selector.durations) == (Shard(2, 3), {"x::a": 2.0})
+    assert ShardSelector.from_options("1/2").durations == {}
+    with pytest.raises(ShardError, match="no such file"):
+        ShardSelector.from_options("1/2", tmp_path / "missing.json")
 
 
 TINY_MODULE = """
