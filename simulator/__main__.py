@@ -10,6 +10,7 @@ import uvicorn
 
 from .app import Settings, create_app
 from .faults import REGISTRY, Faults
+from .outbox import RelaySecurity
 
 
 def parse_smtp(value: str) -> tuple[str, int]:
@@ -17,6 +18,13 @@ def parse_smtp(value: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise argparse.ArgumentTypeError(f"expected HOST:PORT, got {value!r}")
     return host, int(port)
+
+
+def parse_credentials(value: str) -> tuple[str, str]:
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise argparse.ArgumentTypeError(f"expected USER:PASSWORD, got {value!r}")
+    return user, password
 
 
 def parse_port(value: str) -> int:
@@ -30,6 +38,19 @@ def parser() -> argparse.ArgumentParser:
     cli.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     cli.add_argument("--port", type=parse_port, default=8000, help="port to listen on; 0 picks a free one")
     cli.add_argument("--smtp", type=parse_smtp, required=True, help="HOST:PORT of the SMTP relay (the mail sink)")
+    relay = cli.add_argument_group("the relay's TLS and AUTH (default: plain SMTP, no AUTH)")
+    relay.add_argument("--smtp-starttls", action="store_true", help="upgrade every relay connection with STARTTLS")
+    relay.add_argument(
+        "--smtp-auth", type=parse_credentials, metavar="USER:PASSWORD", help="AUTH after STARTTLS (needs --smtp-starttls)"
+    )
+    trust = relay.add_mutually_exclusive_group()
+    trust.add_argument(
+        "--smtp-cafile", metavar="PEM",
+        help="verify the relay's certificate against this CA (e.g. the one `python -m fake_mail` prints)",
+    )
+    trust.add_argument(
+        "--smtp-insecure", action="store_true", help="accept any relay certificate (encrypted, not authenticated)"
+    )
     cli.add_argument("--control-token", required=True, help="bearer token the control API requires")
     cli.add_argument("--db", default=":memory:", help="SQLite file (default: in memory)")
     cli.add_argument("--public-url", help="base URL in links (default http://HOST:PORT)")
@@ -38,6 +59,21 @@ def parser() -> argparse.ArgumentParser:
         help="break one rule on purpose, to prove the suite notices (repeatable): " + ", ".join(REGISTRY),
     )
     return cli
+
+
+def relay_security(cli: argparse.ArgumentParser, args: argparse.Namespace) -> RelaySecurity:
+    """The --smtp-* options as the outbox takes them; a contradiction is a usage error."""
+    user, password = args.smtp_auth or (None, None)
+    try:
+        security = RelaySecurity(
+            starttls=args.smtp_starttls, username=user, password=password,
+            cafile=args.smtp_cafile, insecure=args.smtp_insecure,
+        )
+        if security.starttls:
+            security.tls_context()  # an unreadable CA file fails now, not at the first mail
+    except ValueError as error:
+        cli.error(str(error))
+    return security
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -60,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     args = cli.parse_args(argv)
     if not args.control_token.strip():
         cli.error("--control-token may not be empty")
+    security = relay_security(cli, args)
     try:
         sock = bind(args.host, args.port)
     except OSError as error:
@@ -72,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         control_token=args.control_token,
         smtp_host=args.smtp[0],
         smtp_port=args.smtp[1],
+        smtp_security=security,
         db_path=args.db,
         faults=Faults.named(args.fault),
     )

@@ -24,7 +24,7 @@ from starlette.templating import Jinja2Templates
 from . import control, pages
 from .faults import Faults
 from .middleware import LimitBody, SecurityHeaders, security_headers
-from .outbox import Outbox
+from .outbox import Outbox, RelaySecurity
 from .service import NotFound, Portal
 from .store import Store
 from .validation import InvalidInput
@@ -39,6 +39,7 @@ class Settings:
     control_token: str
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
+    smtp_security: RelaySecurity = RelaySecurity()  # STARTTLS and AUTH towards the relay
     db_path: str = ":memory:"
     sender: str = "Billing Portal <portal@billing.invalid>"
     wall_clock: Callable[[], float] = time.time
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> Starlette:
             smtp_port=settings.smtp_port,
             wall_clock=settings.wall_clock,
             sender="portal@billing.invalid",
+            security=settings.smtp_security,
         )
         portal = Portal(
             store,

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator
 
+from .emails import message_id_of, new_message_id
 from .policy import Policy
 from .records import Customer, EmailLink, LinkKind, ManagementLink, Session
 
@@ -93,7 +94,8 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     next_attempt_at REAL NOT NULL,
     last_error TEXT,
-    sent_at REAL
+    sent_at REAL,
+    message_id TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (sent_at, next_attempt_at);
 """
@@ -122,6 +124,7 @@ class OutgoingMail:
     recipient: str
     message: bytes
     attempts: int
+    message_id: str  # fixed when queued: every delivery of this mail carries it
 
 
 class Store:
@@ -467,18 +470,22 @@ class Store:
 
     # -- outbox ------------------------------------------------------------------------------
 
-    def queue_mail(self, site_id: str, recipient: str, message: bytes, now: float) -> int:
+    def queue_mail(
+        self, site_id: str, recipient: str, message: bytes, now: float, message_id: str | None = None
+    ) -> int:
+        """Queue a mail; its Message-ID (given, else its header's, else a new one) is kept with it."""
+        message_id = message_id or message_id_of(message) or new_message_id()
         with self._tx() as db:
             cursor = db.execute(
-                "INSERT INTO outbox (site_id, recipient, message, queued_at, next_attempt_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (site_id, recipient, message, now, now),
+                "INSERT INTO outbox (site_id, recipient, message, queued_at, next_attempt_at, message_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (site_id, recipient, message, now, now, message_id),
             )
         return cursor.lastrowid or 0
 
     def due_mail(self, now: float, limit: int = 50) -> list[OutgoingMail]:
         rows = self._all(
-            "SELECT id, recipient, message, attempts FROM outbox"
+            "SELECT id, recipient, message, attempts, message_id FROM outbox"
             " WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?",
             now,
             limit,
@@ -503,10 +510,10 @@ class Store:
 
     def outbox(self) -> list[dict[str, Any]]:
         rows = self._all(
-            "SELECT id, site_id, recipient, queued_at, attempts, last_error, sent_at FROM outbox"
+            "SELECT id, site_id, recipient, queued_at, attempts, last_error, sent_at, message_id FROM outbox"
             " ORDER BY id"
         )
-        keys = ("id", "site_id", "recipient", "queued_at", "attempts", "last_error", "sent_at")
+        keys = ("id", "site_id", "recipient", "queued_at", "attempts", "last_error", "sent_at", "message_id")
         return [dict(zip(keys, row)) for row in rows]
 
 

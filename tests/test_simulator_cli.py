@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import httpx2
 import pytest
 
+from fake_mail import MailSink
 from simulator.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,15 @@ BAD_ARGUMENTS = {
     "negative-port": ["--smtp", "localhost:2525", "--control-token", "t", "--port", "-1"],
     "blank-token": ["--smtp", "localhost:2525", "--control-token", "  "],
     "unknown-option": ["--smtp", "localhost:2525", "--control-token", "t", "--verbose"],
+    "smtp-auth-without-starttls": ["--smtp", "localhost:2525", "--control-token", "t", "--smtp-auth", "u:p"],
+    "smtp-auth-without-password": ["--smtp", "localhost:2525", "--control-token", "t", "--smtp-starttls", "--smtp-auth", "u"],
+    "smtp-cafile-and-insecure": [
+        "--smtp", "localhost:2525", "--control-token", "t", "--smtp-starttls", "--smtp-cafile", "ca.pem", "--smtp-insecure"
+    ],
+    "smtp-cafile-unreadable": [
+        "--smtp", "localhost:2525", "--control-token", "t", "--smtp-starttls", "--smtp-cafile", "/nonexistent/ca.pem"
+    ],
+    "smtp-insecure-without-starttls": ["--smtp", "localhost:2525", "--control-token", "t", "--smtp-insecure"],
 }
 
 
@@ -171,3 +181,27 @@ def test_ipv6_host_gets_a_bracketed_url(start_simulator: Any) -> None:
     with httpx2.Client(base_url=base, timeout=10) as http:
         answer = http.get("/control/capabilities", headers={"Authorization": "Bearer cli-token"})
     assert answer.status_code == 200
+
+
+def test_delivers_an_invitation_through_a_relay_requiring_starttls_and_auth() -> None:
+    address = "ada-over-tls@example.com"  # the relay is this test's own
+    with MailSink(require_starttls=True, auth={"portal": "relay:pw"}) as relay:
+        running = Running(
+            "--smtp", f"127.0.0.1:{relay.smtp_port}", "--control-token", "cli-token", "--port", "0",
+            "--smtp-starttls", "--smtp-auth", "portal:relay:pw", "--smtp-cafile", str(relay.tls_ca_file),
+        )
+        try:
+            base = running.printed_until("ready")[-1].split(None, 1)[1]
+            auth = {"Authorization": "Bearer cli-token"}
+            with httpx2.Client(base_url=base, timeout=10, headers=auth) as http:
+                site = http.post("/control/sites").json()["id"]
+                customer = http.post(
+                    f"/control/sites/{site}/customers", json={"email": address, "first_name": "Ada", "last_name": "L"}
+                ).json()
+                assert http.post(f"/control/sites/{site}/customers/{customer['id']}/invitations").status_code == 202
+            invitation = relay.mailbox(address).wait_for(timeout=START_TIMEOUT_S)
+            assert invitation.headers.get("X-Portal-Email-Kind") == "invitation"
+            assert f"/s/{site}/invitation/" in (invitation.text or "")
+        finally:
+            code, stderr = running.stop()
+        assert "Traceback" not in stderr
