@@ -3,73 +3,146 @@
 from __future__ import annotations
 
 import datetime
-import os
+import json
+import shutil
 import signal
 import sys
 from pathlib import Path
 
 import click
+from pytest import ExitCode as pytest_exit
 
 from . import report
-from .profile import ProfileError, load
+from .profile import Profile, ProfileError, load
+from .run_folders import new_run_folder, point_latest
 
 ROOT = Path(__file__).resolve().parent.parent
+FEATURES = ROOT / "features"
+
+# Exit statuses of `run` (and `report`): the portal's failures apart from the run's problems.
+EXIT_CONFORMS, EXIT_PORTAL_FAILED, EXIT_USAGE, EXIT_RUN_PROBLEM = 0, 1, 2, 3
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="portalcheck", prog_name="portalcheck")
 def main() -> None:
     """Conformance suite and reference simulator for billing-portal access policies."""
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
-@click.option("--profile", "profile_path", type=click.Path(dir_okay=False), help="Target profile (TOML). Default: the bundled simulator.")
+@click.option("--profile", "profile_path", type=click.Path(dir_okay=False),
+              help="Target profile (TOML), relative to where you are. Default: the bundled simulator.")
 @click.option("--workers", "-n", type=click.IntRange(min=1), default=None, help="Parallel workers (pytest-xdist).")
-@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=str(ROOT / "reports"), show_default=True)
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="Folder that gets this run's folder, relative to where you are.")
+@click.option("--chromium", "chromium_path", type=click.Path(dir_okay=False), default=None, metavar="PATH",
+              help="The Chromium to drive. Default: $PORTALCHECK_CHROMIUM, else Debian's chromium-headless-shell, else chromium.")
+@click.option("--simulator-fault", "faults", multiple=True, metavar="NAME",
+              help="Start the bundled simulator with this fault on (repeatable); `portalcheck teeth --help` lists them.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def run(profile_path: str | None, workers: int | None, reports_dir: str, pytest_args: tuple[str, ...]) -> None:
-    """Run the suite against a target and write reports/<run>/ (index.html, summary.json, ...).
+def run(profile_path: str | None, workers: int | None, reports_dir: str, chromium_path: str | None,
+        faults: tuple[str, ...], pytest_args: tuple[str, ...]) -> None:
+    """Run the conformance suite against a portal and write its report.
 
-    Exits non-zero only when a MUST rule fails, the target could not be reached (ERROR), or an
-    expected deviation no longer happens (STALE).
+    Without --profile the suite starts the bundled reference simulator. Everything after `--`
+    goes to pytest as it is:
+
+    \b
+      portalcheck run -- -k MU-3      the scenarios whose name or tags match MU-3
+      portalcheck run -- -m must      only the scenarios of MUST rules
+      portalcheck run -- -x           stop at the first failure
+
+    A run writes ./reports/<time>-<id>/ (index.html, summary.json, results.json, junit.xml,
+    cucumber.json and the evidence of each failed scenario); `reports/latest` names the newest.
+
+    \b
+    Exit status:
+      0  every rule that ran passed (a SHOULD rule's WARN, a REF rule's INFO are not failures)
+      1  the portal was seen to break a MUST rule (FAIL), an expected deviation no longer
+         happens (STALE), or a scenario outside any rule failed
+      2  bad usage: an unknown option, a broken profile, an unknown fault
+      3  the verdicts are incomplete: nothing was selected, a feature file did not collect,
+         or something on the suite's side went wrong (ERROR: the browser, the sink, a step)
     """
     import pytest
 
-    try:
-        profile = load(profile_path)
-    except ProfileError as error:
-        raise click.UsageError(str(error)) from None
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    run_dir = Path(reports_dir).resolve() / stamp
-    run_dir.mkdir(parents=True, exist_ok=True)
+    profile = _load_profile(profile_path)
+    _check_faults(faults, profile.is_reference)
+    run_dir = new_run_folder(Path(reports_dir))
     args = [
-        str(ROOT / "features"), "-v", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
-        "--run-dir", str(run_dir), "--profile", str(profile.path),
+        str(FEATURES), "-v", "--rootdir", str(ROOT), "--run-dir", str(run_dir), "--profile", str(profile.path),
+        *(["-n", str(workers)] if workers else []),
+        *(["--chromium", str(Path(chromium_path).resolve())] if chromium_path else []),
+        *(arg for name in faults for arg in ("--simulator-fault", name)),
+        *pytest_args,
     ]
-    if workers:
-        args += ["-n", str(workers)]
-    args += list(pytest_args)
     click.echo(f"portalcheck: running the suite against {profile.name} ({profile.path})")
-    os.chdir(ROOT)
-    status = pytest.main(args)
-    if not (run_dir / "results.json").exists():
-        click.echo(f"portalcheck: the suite produced no results (pytest exit {int(status)})", err=True)
-        sys.exit(int(status) or 2)
+    status = int(pytest.main(args))
+    sys.exit(_conclude(run_dir, status))
+
+
+def _conclude(run_dir: Path, status: int) -> int:
+    """Say what the run found, a line each, and choose the exit status."""
+    if status == pytest_exit.USAGE_ERROR:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        click.echo("portalcheck: the run did not start: see the error above", err=True)
+        return EXIT_USAGE
+    results = run_dir / "results.json"
+    ran = results.exists() and json.loads(results.read_text())
+    if not ran:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        if status in (pytest_exit.INTERRUPTED, pytest_exit.INTERNAL_ERROR):
+            click.echo("portalcheck: the suite could not be collected (see the errors above): nothing was checked", err=True)
+        else:
+            click.echo("portalcheck: no scenario was selected: nothing was checked", err=True)
+        return EXIT_RUN_PROBLEM
     summary = report.build(run_dir)
-    _point_latest(run_dir)
+    point_latest(run_dir)
     verdicts = ", ".join(f"{count} {verdict}" for verdict, count in sorted(summary["verdicts"].items()))
     click.echo(f"portalcheck: {verdicts}")
+    for line in report.findings_lines(summary):
+        click.echo(f"portalcheck: {line}", err=True)
+    if status in (pytest_exit.INTERRUPTED, pytest_exit.INTERNAL_ERROR):
+        click.echo(f"portalcheck: pytest stopped before the end (exit {status}): the verdicts are incomplete", err=True)
     click.echo(f"portalcheck: report at {run_dir / 'index.html'}")
-    sys.exit(report.exit_status(summary))
+    exit_status = report.exit_status(summary)
+    if status in (pytest_exit.INTERRUPTED, pytest_exit.INTERNAL_ERROR):
+        return EXIT_RUN_PROBLEM
+    return exit_status
+
+
+def _load_profile(path: str | None) -> Profile:
+    """The profile, or every problem with it on a line of its own (no usage text: it is not one)."""
+    try:
+        return load(Path(path).resolve() if path else None)
+    except ProfileError as error:
+        for line in str(error).splitlines():
+            click.echo(f"portalcheck: {line}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _check_faults(faults: tuple[str, ...], is_reference: bool) -> None:
+    if not faults:
+        return
+    from simulator.faults import REGISTRY
+
+    if not is_reference:
+        raise click.BadParameter("faults are switches of the bundled simulator, not of a profiled portal", param_hint="--simulator-fault")
+    unknown = [name for name in faults if name not in REGISTRY]
+    if unknown:
+        raise click.BadParameter(f"unknown fault {unknown[0]!r}; known faults: {', '.join(REGISTRY)}", param_hint="--simulator-fault")
 
 
 @main.command("report")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 def rebuild(run_dir: str) -> None:
-    """Rebuild index.html and summary.json of a run from its results.json."""
+    """Rebuild index.html and summary.json of a run from its results.json; exit as `run` does."""
     folder = Path(run_dir)
     if not (folder / "results.json").exists():
         raise click.UsageError(f"{folder} holds no results.json: not a portalcheck run folder")
     summary = report.build(folder)
+    for line in report.findings_lines(summary):
+        click.echo(f"portalcheck: {line}", err=True)
     click.echo(f"portalcheck: report at {folder / 'index.html'}")
     sys.exit(report.exit_status(summary))
 
@@ -113,7 +186,7 @@ def _interrupt(signum: int, frame: object) -> None:
 @main.command("teeth")
 @click.option("--fault", "faults", multiple=True, metavar="NAME", help="Only this fault (repeatable). Default: all.")
 @click.option("--workers", "-n", type=click.IntRange(min=1), default=2, show_default=True, help="Runs at a time.")
-@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default=str(ROOT / "reports"), show_default=True)
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default="reports", show_default=True)
 def teeth_command(faults: tuple[str, ...], workers: int, reports_dir: str) -> None:
     """Prove the suite has teeth: run it against the simulator with each fault on.
 
@@ -140,13 +213,6 @@ def teeth_command(faults: tuple[str, ...], workers: int, reports_dir: str) -> No
         click.echo(f"portalcheck: not caught by their own rule: {', '.join(matrix.uncaught)}", err=True)
     click.echo(f"portalcheck: matrix at {html_path} ({matrix.duration_s:.0f} s)")
     sys.exit(0 if matrix.ok else 1)
-
-
-def _point_latest(run_dir: Path) -> None:
-    latest = run_dir.parent / "latest"
-    if latest.is_symlink() or not latest.exists():
-        latest.unlink(missing_ok=True)
-        latest.symlink_to(run_dir.name)
 
 
 if __name__ == "__main__":

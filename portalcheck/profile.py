@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from . import rules
 
@@ -42,6 +43,7 @@ class Profile:
     control_token_env: str
     sink_host: str
     sink_port: int
+    sink_api: str  # a sink service that already runs ("http://host:port"); empty: the suite runs one
     capabilities: Mapping[str, bool]
     emails: Mapping[str, EmailKind]
     management_url: re.Pattern[str]
@@ -62,7 +64,7 @@ class Profile:
 
 
 def load(path: str | Path | None = None) -> Profile:
-    """Read and check a profile; ProfileError names the first key that is wrong."""
+    """Read and check a profile; ProfileError names every key that is wrong, a line each."""
     file = Path(path) if path else REFERENCE
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -74,7 +76,12 @@ def load(path: str | Path | None = None) -> Profile:
 
 
 def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
+    """Every key is read and checked, so that one ProfileError lists every problem at once."""
     known: set[str] = set()  # every key the profile may hold: what `get` was asked for
+    problems: list[str] = []
+
+    def problem(message: str) -> None:
+        problems.append(f"profile {file}: {message}")
 
     def get(dotted: str, kind: type, default: Any = ...) -> Any:
         known.add(dotted)
@@ -83,12 +90,14 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
             if not isinstance(node, Mapping) or part not in node:
                 if default is not ...:
                     return default
-                raise ProfileError(f"profile {file}: missing key {dotted!r}")
+                problem(f"missing key {dotted!r}")
+                return kind()
             node = node[part]
         if kind is float and isinstance(node, int) and not isinstance(node, bool):
             node = float(node)
         if not isinstance(node, kind) or (kind is int and isinstance(node, bool)):
-            raise ProfileError(f"profile {file}: {dotted!r} must be a {kind.__name__}, not {node!r}")
+            problem(f"{dotted!r} must be a {kind.__name__}, not {node!r}")
+            return default if default is not ... else kind()
         return node
 
     def pattern(dotted: str, *, required: bool = True) -> re.Pattern[str] | None:
@@ -98,25 +107,39 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
         try:
             return re.compile(source)
         except re.error as error:
-            raise ProfileError(f"profile {file}: {dotted!r} is not a valid pattern: {error}") from None
+            problem(f"{dotted!r} is not a valid pattern: {error}")
+            return re.compile("(?!)")
+
+    def checked(check: Callable[[], Any], fallback: Any) -> Any:
+        try:
+            return check()
+        except ProfileError as error:
+            problems.append(str(error))
+            return fallback
 
     control_url = get("target.control_url", str)
     if control_url and not re.match(r"https?://[^/\s]+", control_url):
-        raise ProfileError(f"profile {file}: 'target.control_url' must be an http(s) URL, not {control_url!r}")
-    selectors = {name: _selector(file, name, get(f"selectors.{name}", str)) for name in SELECTORS}
+        problem(f"'target.control_url' must be an http(s) URL, not {control_url!r}")
+    selectors = {name: checked(lambda name=name: _selector(file, name, get(f"selectors.{name}", str)), "") for name in SELECTORS}
     for name, fallback in OPTIONAL_SELECTORS.items():
-        selectors[name] = _selector(file, name, get(f"selectors.{name}", str, selectors[fallback]))
+        selectors[name] = checked(lambda name=name, fallback=fallback: _selector(file, name, get(f"selectors.{name}", str, selectors[fallback] or "x")), "")
     session_cookie = get("cookies.session", str, "")
     port = get("sink.port", int)
+    sink_api = get("sink.api", str, "")
     if not 0 <= port <= 65535:
-        raise ProfileError(f"profile {file}: 'sink.port' must be 0 to 65535, not {port}")
+        problem(f"'sink.port' must be 0 to 65535, not {port}")
+    if control_url and port == 0 and not sink_api:
+        problem("'sink.port' is 0 (a free port), but a portal of your own must know where to send its mail:"
+                " give the port it sends to, or 'sink.api' for a sink service that already runs")
+    if sink_api and not re.match(r"https?://[^/\s]+", sink_api):
+        problem(f"'sink.api' must be the http(s) URL of a running sink's API, not {sink_api!r}")
     deviations = get("expected_deviations", dict, {})
     rule_ids = {rule.id for rule in rules.load()} if deviations else set()
     for rule, reason in deviations.items():
         if not re.fullmatch(r"[A-Z]+-\d+", rule) or not isinstance(reason, str) or not reason.strip():
-            raise ProfileError(f"profile {file}: 'expected_deviations.{rule}' must name a rule ID and give a reason")
-        if rule not in rule_ids:
-            raise ProfileError(f"profile {file}: 'expected_deviations.{rule}': POLICY v1 has no rule {rule}")
+            problem(f"'expected_deviations.{rule}' must name a rule ID and give a reason")
+        elif rule not in rule_ids:
+            problem(f"'expected_deviations.{rule}': POLICY v1 has no rule {rule}")
     profile = Profile(
         path=file,
         name=get("target.name", str),
@@ -124,13 +147,14 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
         control_token_env=get("target.control_token_env", str),
         sink_host=get("sink.host", str),
         sink_port=port,
+        sink_api=sink_api.rstrip("/"),
         capabilities={key: get(f"capabilities.{key}", bool) for key in ("password_login", "clock")},
         emails={
             kind: EmailKind(pattern(f"emails.{kind}.subject"), pattern(f"emails.{kind}.action_link", required=kind != "account"))  # type: ignore[arg-type]
             for kind in EMAIL_KINDS
         },
         management_url=pattern("emails.management_url"),  # type: ignore[arg-type]
-        pages={key: _path(file, key, get(f"pages.{key}", str)) for key in ("sign_in", "home")},
+        pages={key: checked(lambda key=key: _path(file, key, get(f"pages.{key}", str)), "/") for key in ("sign_in", "home")},
         selectors=selectors,
         mail_timeout_s=get("timing.mail_timeout_s", float, 10.0),
         page_timeout_s=get("timing.page_timeout_s", float, 10.0),
@@ -140,7 +164,11 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
     )
     for key in _leaves(data):
         if key not in known and not key.startswith("expected_deviations."):
-            raise ProfileError(f"profile {file}: unknown key {key!r} (a typo? it would be ignored)")
+            close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else "a typo? it would be ignored"
+            problem(f"unknown key {key!r} ({hint})")
+    if problems:
+        raise ProfileError("\n".join(problems))
     return profile
 
 

@@ -36,3 +36,17 @@ def read_in_docs(path: Path = READING) -> dict[str, str]:
 def tagged_in_features(folder: Path = FEATURES) -> set[str]:
     """The rule IDs that some scenario of the suite is tagged with."""
     return {tag for path in folder.rglob("*.feature") for tag in re.findall(r"@([A-Z]+-\d+)\b", path.read_text(encoding="utf-8"))}
+
+
+def scenario_counts(folder: Path = FEATURES) -> dict[str, int]:
+    """Rule ID -> how many scenarios of the suite check it, an outline counting once per example."""
+    from pytest_bdd.feature import get_features  # only the report needs the parser
+
+    counts: dict[str, int] = {}
+    for feature in get_features([str(folder)]):
+        for scenario in feature.scenarios.values():
+            bound = sum(len(list(examples.as_contexts())) for examples in scenario.examples) or 1
+            for tag in scenario.tags | feature.tags:
+                if re.fullmatch(r"[A-Z]+-\d+", tag):
+                    counts[tag] = counts.get(tag, 0) + bound
+    return counts

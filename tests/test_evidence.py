@@ -13,16 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_a_failing_scenario_saves_and_names_its_evidence(tmp_path: Path) -> None:
-    # A profile whose "signed in" mark matches nothing: accepting the invitation must then fail.
+    # A profile whose "verify this device" mark matches nothing (the preflight does not look for
+    # it): a scenario that expects the verify page must then fail.
     profile = tmp_path / "blind.toml"
     text = REFERENCE.read_text()
-    text = text.replace("signed_in = \"role=heading[name='Your billing portal']\"", "signed_in = \"role=heading[name='No such heading']\"")
+    text = text.replace("verify_device = \"role=heading[name=/^Verify/]\"", "verify_device = \"role=heading[name='No such heading']\"")
     text = text.replace("page_timeout_s = 10.0", "page_timeout_s = 2.0")
     profile.write_text(text)
     run_dir = tmp_path / "run"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "features/test_conformance.py", "-q", "-p", "no:cacheprovider",
-         "-k", "test_accepting_the_invitation_signs_the_customer_in_and_verifies_her_email",
+         "-k", "test_a_device_that_is_not_verified_is_asked_to_verify_it",
          "--profile", str(profile), "--run-dir", str(run_dir)],
         capture_output=True, text=True, cwd=ROOT, timeout=180,
     )

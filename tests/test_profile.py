@@ -1,4 +1,4 @@
-"""Profiles: the reference one loads; a broken one gets a one-line error that names the key."""
+"""Profiles: the reference one loads; a broken one gets a line for each problem, naming its key."""
 
 from __future__ import annotations
 
@@ -60,11 +60,33 @@ def test_bad_toml_is_named(tmp_path: Path) -> None:
         ("[capabilities]", "[capabilities]\nsms_login = true", "capabilities.sms_login"),
     ],
 )
-def test_a_bad_key_gets_one_line_that_names_it(tmp_path: Path, old: str, new: str, names: str) -> None:
+def test_a_bad_key_gets_a_line_that_names_it(tmp_path: Path, old: str, new: str, names: str) -> None:
     with pytest.raises(ProfileError) as error:
         load(broken(tmp_path, old, new))
-    message = str(error.value)
-    assert names in message and "\n" not in message, message
+    lines = str(error.value).splitlines()
+    assert any(names in line for line in lines), lines
+    assert all(line.startswith("profile ") for line in lines), lines
+
+
+def test_every_problem_is_listed_at_once_and_a_typo_gets_a_suggestion(tmp_path: Path) -> None:
+    path = broken(tmp_path, "mail_quiet_s = 0.75", "mail_quite_s = 0.75")
+    path.write_text(path.read_text().replace('sign_in = "/login"', 'sign_in = "login"').replace("port = 0", "port = 70000"))
+    with pytest.raises(ProfileError) as error:
+        load(path)
+    lines = str(error.value).splitlines()
+    assert len(lines) == 3, lines
+    assert any("'pages.sign_in'" in line for line in lines) and any("'sink.port'" in line for line in lines)
+    assert any("'timing.mail_quite_s'" in line and "did you mean 'timing.mail_quiet_s'" in line for line in lines)
+
+
+def test_a_vendor_profile_must_say_where_its_portal_sends_mail(tmp_path: Path) -> None:
+    vendor = broken(tmp_path, 'control_url = ""', 'control_url = "http://127.0.0.1:9"')
+    with pytest.raises(ProfileError, match="'sink.port' is 0"):
+        load(vendor)
+    vendor.write_text(vendor.read_text().replace("port = 0", "port = 2525"))
+    assert load(vendor).sink_port == 2525
+    vendor.write_text(vendor.read_text().replace("port = 2525", 'port = 0\napi = "http://127.0.0.1:8025"'))
+    assert load(vendor).sink_api == "http://127.0.0.1:8025"
 
 
 def test_expected_deviations_need_a_rule_id_and_a_reason(tmp_path: Path) -> None:
@@ -88,6 +110,7 @@ def test_an_unreachable_target_is_one_line_naming_the_key(tmp_path: Path) -> Non
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
     profile = broken(tmp_path, 'control_url = ""', f'control_url = "http://127.0.0.1:{port}"')
+    profile.write_text(profile.read_text().replace("port = 0", "port = 2525"))
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "features", "--profile", str(profile), "-q", "-p", "no:cacheprovider"],
         capture_output=True, text=True, env={**os.environ, "PORTALCHECK_CONTROL_TOKEN": "t"},
