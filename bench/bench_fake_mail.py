@@ -10,7 +10,9 @@ invitation-sized mail to
     this stack, with the same SMTP options and socket set-up,
   * MailDev 3 from the npm registry, when npm can install it.
 Latency: from smtplib's ``sendmail`` returning (end of DATA) to a test
-thread blocked in ``wait_for(subject=...)`` returning with the mail.
+thread blocked in ``wait_for(subject=...)`` returning with the mail, for a
+reader in-process (``MailSink.mailbox``) and one over HTTP
+(``RemoteSink.mailbox``: the long-poll ``/api/messages/wait``), same run.
 Also: 50 connections x 200 mails into fake_mail, all counted.
 
 Prints figures only; asserts nothing about wall time.
@@ -35,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fake_mail import MailSink
+from fake_mail import MailSink, RemoteSink
 from fake_mail.serving import SmtpServer, bind
 
 HOST = "127.0.0.1"
@@ -144,7 +146,7 @@ def ingest_bare(threads: int, messages: int) -> tuple[float, int]:
 
 
 def ingest_fake_mail(threads: int, messages: int) -> tuple[float, int]:
-    with MailSink(HOST) as sink:
+    with MailSink(HOST, max_messages=None) as sink:  # unbounded: every mail is counted
         result = run_client(sink.smtp_port, threads, messages)
         stored = len(sink.messages())
     return result["sent"] / result["seconds"], stored
@@ -203,33 +205,50 @@ def ingest_maildev(threads: int, messages: int) -> tuple[float | None, str]:
         return result["sent"] / result["seconds"], f"MailDev {version}"
 
 
-def wake_latency(count: int) -> tuple[list[float], list[float]]:
-    """Per mail: sendmail return -> wait_for return, and store -> wait_for return (ms)."""
+def wake_latency(count: int, *, remote: bool) -> list[float]:
+    """Per mail: sendmail return -> wait_for return (ms), the reader blocked before the send.
+
+    ``remote``: the reader is a RemoteSink over the sink's HTTP API, else the in-process Mailbox.
+    """
     after_send: list[float] = []
-    after_store: list[float] = []
-    with MailSink(HOST) as sink, smtplib.SMTP(HOST, sink.smtp_port) as connection:
-        box = sink.mailbox("ada@example.com")
+    with MailSink(HOST, http_port=0 if remote else None) as sink, smtplib.SMTP(HOST, sink.smtp_port) as connection:
+        reader = RemoteSink(sink.http_url or "") if remote else None
+        box = reader.mailbox("ada@example.com") if reader is not None else sink.mailbox("ada@example.com")
+        # Set when the reader (its thread, or its HTTP request on the server) opens its watch.
+        waiting = threading.Event()
+        open_watch = sink.store.watch
+
+        def watch(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            waiting.set()
+            return open_watch(*args, **kwargs)  # type: ignore[arg-type]
+
+        sink.store.watch = watch  # type: ignore[method-assign]
         orders: queue.Queue[tuple[int, int]] = queue.Queue()
-        woke: queue.Queue[tuple[float, float, float]] = queue.Queue()
+        woke: queue.Queue[float] = queue.Queue()
 
         def waiter() -> None:
             for _ in range(count):
                 number, cursor = orders.get()
-                mail = box.wait_for(subject=f"^Latency {number}$", after=cursor, timeout=10)
-                woke.put((time.perf_counter(), time.time(), mail.received_at.timestamp()))
+                box.wait_for(subject=f"^Latency {number}$", after=cursor, timeout=10)
+                woke.put(time.perf_counter())
 
         thread = threading.Thread(target=waiter)
         thread.start()
-        for number in range(count):
-            orders.put((number, box.cursor()))
-            raw = invitation("ada@example.com", f"Latency {number}")
-            connection.sendmail("no-reply@portal.example", ["ada@example.com"], raw)
-            sent = time.perf_counter()
-            now, wall, stored = woke.get(timeout=30)
-            after_send.append((now - sent) * 1000)
-            after_store.append((wall - stored) * 1000)
-        thread.join()
-    return after_send, after_store
+        try:
+            for number in range(count):
+                waiting.clear()
+                orders.put((number, box.cursor()))
+                raw = invitation("ada@example.com", f"Latency {number}")
+                if not waiting.wait(10):
+                    raise RuntimeError("the reader never began to wait")
+                connection.sendmail("no-reply@portal.example", ["ada@example.com"], raw)
+                sent = time.perf_counter()
+                after_send.append((woke.get(timeout=30) - sent) * 1000)
+        finally:
+            thread.join()
+            if reader is not None:
+                reader.close()
+    return after_send
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -274,16 +293,19 @@ def main() -> None:
     many_rate, many_kept = ingest_fake_mail(50, 200)
     print(f"  fake_mail 50 x 200    : {many_rate:8.0f} mails/s, kept {many_kept} of 10000")
 
-    after_send, after_store = wake_latency(args.latency)
-    print(f"wake-up over {args.latency} mails, waiter blocked in wait_for(subject=...):")
-    print(
-        f"  sendmail returned -> wait_for returned: p50 {percentile(after_send, 0.5):.3f} ms, "
-        f"p99 {percentile(after_send, 0.99):.3f} ms  (negative: woke before the client had its 250)"
-    )
-    print(
-        f"  mail stored       -> wait_for returned: p50 {percentile(after_store, 0.5):.3f} ms, "
-        f"p99 {percentile(after_store, 0.99):.3f} ms"
-    )
+    # Interleaved halves, so drift in the machine's load hits both readers alike.
+    local: list[float] = []
+    remote: list[float] = []
+    for _ in range(2):
+        local += wake_latency(args.latency // 2, remote=False)
+        remote += wake_latency(args.latency // 2, remote=True)
+    print(f"wake-up over {len(local)} mails each, reader blocked in wait_for(subject=...) before the send:")
+    print("  end of DATA (sendmail returned) -> wait_for returned  (negative: woke before the client had its 250)")
+    for name, values in (("in-process Mailbox", local), ("RemoteSink over HTTP", remote)):
+        print(
+            f"  {name:<21}: p50 {percentile(values, 0.5):7.3f} ms, p95 {percentile(values, 0.95):7.3f} ms, "
+            f"p99 {percentile(values, 0.99):7.3f} ms"
+        )
 
     print("ratios:")
     print(f"  fake_mail / bare    : {fake / bare:.2f}  (aim >= 0.9)")
@@ -291,8 +313,14 @@ def main() -> None:
         print(f"  fake_mail / MailDev : {fake / maildev:.2f}  (aim >= 1.3)")
     else:
         print("  fake_mail / MailDev : n/a")
-    p50 = statistics.median(after_send)
-    print(f"  wake-up p50         : {p50:.3f} ms  (aim <= 2 ms)")
+    p50 = statistics.median(local)
+    remote_p50 = statistics.median(remote)
+    print(f"  wake-up p50         : {p50:.3f} ms in-process  (aim <= 2 ms)")
+    print(f"  remote wake-up p50  : {remote_p50:.3f} ms over HTTP  (aim <= 5 ms)")
+    print(
+        f"  remote - in-process : {remote_p50 - p50:+.3f} ms at p50, "
+        f"{percentile(remote, 0.95) - percentile(local, 0.95):+.3f} ms at p95"
+    )
     print(f"total {time.perf_counter() - began:.1f} s")
 
 
