@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import smtplib
 import uuid
@@ -188,3 +189,44 @@ def test_inbox_for_everyone_lists_recipients(sink: MailSink, http: httpx.Client,
     deliver(sink, ada, "Hello")
     text = http.get("/").text
     assert f'href="/?to={ada.replace("@", "%40")}"' in text
+
+
+def next_event(lines: Iterator[str]) -> dict[str, str]:
+    """The fields of the next server-sent event (comments and the retry hint skipped)."""
+    fields: dict[str, str] = {}
+    for line in lines:
+        if line == "":
+            if "data" in fields:
+                return fields
+            fields = {}
+            continue
+        name, _, value = line.partition(": ")
+        fields[name] = value
+    raise AssertionError(f"the stream ended before an event: {fields}")
+
+
+def test_events_resume_after_last_event_id_and_only_for_the_recipient(sink: MailSink, ada: str) -> None:
+    first = deliver(sink, ada, "First")
+    deliver(sink, ada.replace("ada-", "ben-"), "For Ben")
+    second = deliver(sink, ada, "Second")
+    headers = {"Last-Event-ID": str(first.seq)}
+    with httpx.stream("GET", f"{sink.http_url}/api/events", params={"to": ada}, headers=headers, timeout=10) as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        event = next_event(stream.iter_lines())
+    assert (event["event"], event["id"]) == ("message", str(second.seq))
+    assert json.loads(event["data"])["subject"] == "Second"
+
+
+def test_events_bring_mail_that_arrives_while_listening(sink: MailSink, ada: str) -> None:
+    seen = sink.cursor()
+    with httpx.stream("GET", f"{sink.http_url}/api/events", params={"to": ada, "after": str(seen)}, timeout=10) as stream:
+        lines = stream.iter_lines()
+        assert next(lines) == "retry: 1000"  # the stream has begun; after= covers mail from the cursor on
+        message = deliver(sink, ada, "Live")
+        event = next_event(lines)
+    assert event["id"] == str(message.seq) and json.loads(event["data"])["id"] == message.id
+
+
+def test_events_refuse_a_bad_cursor(http: httpx.Client) -> None:
+    answer = http.get("/api/events", headers={"Last-Event-ID": "yesterday"})
+    assert answer.status_code == 400 and "after must be a sequence number" in answer.json()["error"]
