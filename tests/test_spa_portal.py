@@ -187,6 +187,7 @@ def test_a_fault_of_the_spa_fails_its_rule(fault: str, tmp_path: Path) -> None:
         verdict = next((entry for entry in summary.get("rules", []) if entry["id"] == rule), {})
         assert verdict.get("verdict") == expected, f"{fault} should make {rule} {expected}, not {verdict.get('verdict')}:\n{output}"
         failed = [scenario for scenario in verdict["scenarios"] if scenario["outcome"] != "passed"]
-        # Failed on a check of the rule, not by accident (a timeout, a crash in a step).
+        # Failed on a check of the rule ("failed", the portal's doing), not by accident: a crash
+        # or a timeout in a step is an "error", the suite's.
         assert failed and all(scenario["outcome"] == "failed" for scenario in failed), failed
-        assert all(scenario["message"].startswith("AssertionError") for scenario in failed), failed
+        assert not [scenario for scenario in failed if "Timeout" in scenario["message"]], failed
