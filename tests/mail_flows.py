@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 
@@ -38,4 +39,18 @@ def signal_when_waiting(store: MailStore, monkeypatch: pytest.MonkeyPatch) -> th
         return original(timeout)
 
     monkeypatch.setattr(condition, "wait", wait)
+    return event
+
+
+def signal_when_watched(store: MailStore, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set once any reader opens a watch on `store`: a thread in `wait_for`, or an HTTP wait or
+    event stream on the server. Mail sent after it is new to that reader (no sleeping)."""
+    event = threading.Event()
+    original = store.watch
+
+    def watch(*args: Any, **kwargs: Any) -> Any:
+        event.set()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(store, "watch", watch)
     return event

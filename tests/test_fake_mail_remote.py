@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mail_flows import compose
+from mail_flows import compose, signal_when_watched
 
 from fake_mail import MailSink, MailTimeout, Message, RemoteSink
 from fake_mail.store import MailStore
@@ -41,20 +41,6 @@ def send(sink: MailSink, to: str, subject: str, text: str = "hi\n") -> None:
         client.sendmail("no-reply@portal.example", [to], raw)
 
 
-def when_waiting(store: MailStore) -> threading.Event:
-    """Set once a reader has a watch open on `store` (an HTTP wait has begun), so a mail sent
-    after it is strictly new to that reader."""
-    began = threading.Event()
-    original = store.watch
-
-    def watch(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
-        began.set()
-        return original(*args, **kwargs)  # type: ignore[arg-type]
-
-    store.watch = watch  # type: ignore[method-assign]
-    return began
-
-
 def test_remote_messages_are_the_sinks_messages(sink: MailSink, remote: RemoteSink, ada: str, tmp_path: Path) -> None:
     send(sink, ada, "Welcome", "Accept: https://portal.example/invitation/abc\n")
     local = sink.mailbox(ada).wait_for(subject="Welcome")
@@ -69,10 +55,12 @@ def test_remote_messages_are_the_sinks_messages(sink: MailSink, remote: RemoteSi
     assert remote.get("no-such-id") is None
 
 
-def test_wait_returns_a_mail_that_arrives_while_waiting(sink: MailSink, remote: RemoteSink, ada: str) -> None:
+def test_wait_returns_a_mail_that_arrives_while_waiting(
+    sink: MailSink, remote: RemoteSink, ada: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     box = remote.mailbox(ada)
     seen = box.cursor()
-    began = when_waiting(sink.store)
+    began = signal_when_watched(sink.store, monkeypatch)
     got: list[Message] = []
     reader = threading.Thread(target=lambda: got.append(box.wait_for(subject="^Login", after=seen, timeout=10)))
     reader.start()
@@ -82,7 +70,6 @@ def test_wait_returns_a_mail_that_arrives_while_waiting(sink: MailSink, remote: 
         send(sink, ada, "Login link")
     finally:
         reader.join(15)
-        del sink.store.watch  # back to the class's method
     assert [m.subject for m in got] == ["Login link"]
     assert got[0].seq == sink.mailbox(ada).messages(subject="^Login")[0].seq
 
@@ -177,7 +164,7 @@ def test_wait_timeout_is_408_with_a_body_saying_what_was_awaited(sink: MailSink,
     assert body["timeout"] == 0.1 and body["after"] is None
 
 
-def test_a_reader_that_leaves_ends_its_wait(sink: MailSink) -> None:
+def test_a_reader_that_leaves_ends_its_wait(sink: MailSink, monkeypatch: pytest.MonkeyPatch) -> None:
     """The server notices the client has gone and closes the watch (so retention is not held up)."""
     closed = threading.Event()
     original = sink.store.watch
@@ -200,12 +187,9 @@ def test_a_reader_that_leaves_ends_its_wait(sink: MailSink) -> None:
         began.set()
         return Tracking(original(*args, **kwargs))
 
-    sink.store.watch = watch  # type: ignore[method-assign]
-    try:
-        with httpx.Client(timeout=httpx.Timeout(10, read=0.3)) as client:
-            with pytest.raises(httpx.ReadTimeout):
-                client.get(f"{sink.http_url}/api/messages/wait", params={"to": "nobody@example.com", "timeout": "60"})
-        assert began.is_set()
-        assert closed.wait(10), "the wait went on after its reader left"
-    finally:
-        del sink.store.watch
+    monkeypatch.setattr(sink.store, "watch", watch)
+    with httpx.Client(timeout=httpx.Timeout(10, read=0.3)) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            client.get(f"{sink.http_url}/api/messages/wait", params={"to": "nobody@example.com", "timeout": "60"})
+    assert began.is_set()
+    assert closed.wait(10), "the wait went on after its reader left"
