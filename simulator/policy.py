@@ -37,16 +37,22 @@ class Policy:
         unknown = sorted(set(changes) - set(fields))
         if unknown:
             raise PolicyError(f"unknown policy key {_shown(unknown[0])}; known keys: {', '.join(fields)}")
+        checked: dict[str, Any] = {}
         for key, value in changes.items():
             if fields[key].type == "bool":
                 if not isinstance(value, bool):
                     raise PolicyError(f"{key} must be true or false, not {_shown(value)}")
-            elif isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= DURATION_MAX_S:
+                checked[key] = value
+                continue
+            # JSON (and JSON Schema's "integer") has one kind of number: 60.0 is 60 seconds.
+            whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+            if isinstance(value, bool) or not whole or not 0 < value <= DURATION_MAX_S:
                 raise PolicyError(
                     f"{key} must be a whole number of seconds from 1 to {DURATION_MAX_S} (100 years),"
                     f" not {_shown(value)}"
                 )
-        candidate = dataclasses.replace(self, **changes)
+            checked[key] = int(value)
+        candidate = dataclasses.replace(self, **checked)
         if candidate.management_link_ttl_s > MANAGEMENT_LINK_TTL_MAX_S:
             raise PolicyError(
                 f"management_link_ttl_s may be at most {MANAGEMENT_LINK_TTL_MAX_S} (180 days),"

@@ -12,8 +12,8 @@ MIN_PASSWORD = 8
 
 # The local part is an ASCII dot-atom (RFC 5322): anything else (commas, comments, quotes,
 # non-ASCII) cannot go into a To header or an SMTP RCPT unchanged, so it is refused here.
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_EMAIL_RE = re.compile(rf"(?=[^@]{{1,64}}@){_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+EMAIL_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_EMAIL_RE = re.compile(rf"(?=[^@]{{1,64}}@){EMAIL_ATOM}(?:\.{EMAIL_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
 # A name is one line of text: no C0 or C1 control characters (CR, LF, NEL, ...) nor Unicode's
 # line and paragraph separators.
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")

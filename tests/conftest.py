@@ -8,10 +8,13 @@ Everything here is named `simulator_*` and builds on `simulator.app.create_app`:
 - `simulator_client`: the app under `TestClient` (lifespan on), not following redirects.
 - `simulator_site`: a fresh test site with helpers for the control API, its mail and devices;
   each device is a client of its own (its own cookies) on the same app.
+- `simulator_served`: the app under uvicorn on a real socket, for tools that speak HTTP
+  themselves (Schemathesis).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import itertools
@@ -27,6 +30,7 @@ from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
+from fake_mail.serving import HttpServer, bind
 from simulator.app import Settings, create_app
 from simulator.service import Portal
 
@@ -399,3 +403,27 @@ def simulator_sites(simulator_client: TestClient, simulator_mail: CollectedMail)
 @pytest.fixture
 def simulator_site(simulator_sites: Callable[[], SimulatorSite]) -> SimulatorSite:
     return simulator_sites()
+
+
+@dataclasses.dataclass(frozen=True)
+class ServedSimulator:
+    """The simulator under uvicorn on a socket of its own, reached over HTTP as a vendor's portal is."""
+
+    url: str
+    token: str = SIMULATOR_CONTROL_TOKEN
+
+
+@pytest.fixture(scope="module")
+def simulator_served(simulator_mail: CollectedMail) -> Iterator[ServedSimulator]:
+    """One simulator for a module, serving on 127.0.0.1 (the real wall clock, cheap argon2)."""
+    sock = bind("127.0.0.1", 0)
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    settings = Settings(
+        public_url=url, control_token=SIMULATOR_CONTROL_TOKEN, smtp_port=simulator_mail.port, password_hasher=SIMULATOR_HASHER
+    )
+    server = HttpServer(create_app(settings), sock)
+    server.start()
+    try:
+        yield ServedSimulator(url)
+    finally:
+        server.stop()
