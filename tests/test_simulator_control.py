@@ -8,7 +8,7 @@ from typing import Any, Callable
 import pytest
 
 from simulator import control
-from simulator.middleware import MAX_BODY_BYTES
+from simulator.middleware import MAX_BODY_BYTES, SECURITY_HEADERS
 
 SITE_ENDPOINTS = [
     ("DELETE", ""),
@@ -588,3 +588,116 @@ def test_openapi_document_lists_every_control_path_and_method(simulator_site: An
     }
     documented = {(path, method) for path, operations in document["paths"].items() for method in operations}
     assert documented == served
+
+
+# -- no input gets a 5xx (issue 13) ---------------------------------------------------------
+
+# What the issue's fuzzer sent: JSON's \u escapes of lone UTF-16 surrogates.
+LONE_SURROGATES = {
+    "first_name": ("POST", "/customers", rb'{"email": "sur@example.com", "first_name": "\ud800", "last_name": "L"}', "invalid_field"),
+    "product": ("POST", "/customers/{customer}/subscriptions", rb'{"product": "Gold\udc80"}', "invalid_field"),
+    "password": ("PUT", "/customers/{customer}/password", rb'{"password": "abcdefgh\ud800"}', "invalid_password"),
+}
+
+
+@pytest.mark.parametrize(("method", "suffix", "body", "code"), LONE_SURROGATES.values(), ids=LONE_SURROGATES.keys())
+def test_a_lone_surrogate_is_422_and_stores_nothing(simulator_site: Any, method: str, suffix: str, body: bytes, code: str) -> None:
+    simulator_site.set_policy(password_login_enabled=True)
+    ada = simulator_site.add_customer()
+    answer = simulator_site.control(method, suffix.format(customer=ada["id"]), content=body, headers={"Content-Type": "application/json"})
+    assert "surrogate" in assert_error(answer, 422, code)["detail"]
+    store = simulator_site.portal.store
+    assert store.subscriptions(ada["id"]) == [] and store.password_hash(ada["id"]) is None
+    simulator_site.add_customer("sur@example.com")  # the address was not taken
+
+
+@pytest.mark.parametrize("name", ["Ada\u2028Lovelace", "Ada\x85", "Ada\u2029", "\x9b"])
+def test_a_name_is_one_line(simulator_site: Any, name: str) -> None:
+    answer = simulator_site.control("POST", "/customers", json={"email": "one@example.com", "first_name": name, "last_name": "L"})
+    assert_error(answer, 422, "invalid_field")
+
+
+CENTURY_S = 100 * 365 * 86400
+
+
+def test_clock_stops_short_of_year_9000_and_the_site_keeps_working(simulator_site: Any) -> None:
+    """The issue's run: 80 advances of 100 years each, every one under the cap."""
+    laptop = simulator_site.device()
+    ada = simulator_site.add_customer()
+    simulator_site.accepted_invitation(ada, laptop)
+    answers = [simulator_site.control("POST", "/clock/advance", json={"seconds": CENTURY_S}) for _ in range(80)]
+
+    moved = [answer for answer in answers if answer.status_code == 200]
+    assert 60 < len(moved) < 80  # 2026 plus 69 of them is 8,920 or so: the 70th would pass 9000
+    assert all(answer.status_code == 200 for answer in answers[: len(moved)])  # then only refusals
+    for refused in answers[len(moved) :]:
+        assert "9000-01-01T00:00:00Z" in assert_error(refused, 422, "invalid_seconds")["detail"]
+    now = simulator_site.control("GET", "/clock").json()["now"]
+    assert now == moved[-1].json()["now"] and now < "9000-01-01T00:00:00Z"
+
+    link = simulator_site.management_link(ada)  # its expiry is a date too
+    assert link["expires_at"] > now
+    assert simulator_site.control("POST", f"/customers/{ada['id']}/invitations").status_code == 202
+    assert laptop.ask_login_link(ada["email"]).status_code == 200
+    assert laptop.get(link["url"]).status_code == 303
+
+
+def test_an_advance_exactly_to_the_last_moment_is_taken_and_one_past_it_is_not(simulator_site: Any) -> None:
+    start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc).timestamp()
+    latest = datetime.datetime(9000, 1, 1, tzinfo=datetime.timezone.utc).timestamp()
+    left = latest - start
+    while left > CENTURY_S:
+        simulator_site.advance(CENTURY_S)
+        left -= CENTURY_S
+    assert_error(simulator_site.control("POST", "/clock/advance", json={"seconds": left + 1}), 422, "invalid_seconds")
+    simulator_site.advance(left)
+    assert simulator_site.control("GET", "/clock").json() == {"now": "9000-01-01T00:00:00Z"}
+
+
+@pytest.mark.parametrize("key", ["invitation_ttl_s", "login_link_ttl_s", "session_idle_timeout_s"])
+def test_a_policy_duration_is_at_most_100_years(simulator_site: Any, key: str) -> None:
+    assert simulator_site.set_policy(**{key: CENTURY_S})[key] == CENTURY_S
+    body = assert_error(simulator_site.control("PUT", "/policy", json={key: CENTURY_S + 1}), 422, "invalid_policy")
+    assert key in body["detail"] and simulator_site.policy()[key] == CENTURY_S
+
+
+def test_a_whole_number_written_with_a_fraction_is_that_number(simulator_site: Any) -> None:
+    """JSON has one kind of number, and the document's "integer" takes 60.0 (JSON Schema)."""
+    answer = simulator_site.control("PUT", "/policy", content=b'{"login_link_ttl_s": 60.0}', headers={"Content-Type": "application/json"})
+    assert answer.status_code == 200 and answer.content.count(b'"login_link_ttl_s":60,') == 1
+
+
+def test_an_unexpected_exception_answers_the_contract_error_with_the_security_headers(
+    simulator_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette.testclient import TestClient
+
+    from simulator.app import create_app
+
+    def broken(*args: Any) -> float:
+        raise RuntimeError("a bug")
+
+    headers = {"Authorization": "Bearer simulator-test-token"}
+    with TestClient(create_app(simulator_settings), raise_server_exceptions=False) as client:
+        site = client.post("/control/sites", headers=headers).json()
+        monkeypatch.setattr(client.app_state["portal"], "now", broken)
+        answer = client.get(f"/control/sites/{site['id']}/clock", headers=headers)
+    assert_error(answer, 500, "internal_error")
+    assert "a bug" not in answer.text  # the log has it, not the client
+    for name, value in SECURITY_HEADERS:
+        assert answer.headers[name.decode()] == value.decode()
+
+
+def test_a_wrong_method_names_the_allowed_ones(simulator_site: Any) -> None:
+    answer = simulator_site.control("PATCH", "/policy", json={})
+    assert_error(answer, 405, "bad_method")
+    assert {method.strip() for method in answer.headers["allow"].split(",")} >= {"GET", "PUT"}
+    ada = simulator_site.add_customer()
+    answer = simulator_site.control("GET", f"/customers/{ada['id']}/invitations")
+    assert {method.strip() for method in answer.headers["allow"].split(",")} == {"POST", "DELETE"}
+
+
+def test_401_says_how_to_authenticate(simulator_site: Any) -> None:
+    answer = simulator_site.control("GET", path="/control/capabilities", token=None)
+    assert_error(answer, 401, "unauthorized")
+    assert answer.headers["www-authenticate"] == "Bearer"

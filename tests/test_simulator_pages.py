@@ -979,3 +979,68 @@ def test_every_page_carries_the_security_headers(simulator_site: Site) -> None:
     assert answer.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     assert answer.headers["cache-control"] == "no-store"
+
+
+# -- error pages and odd input (issue 13) ---------------------------------------------------
+
+
+def test_a_missing_page_of_a_site_links_back_to_its_sign_in(simulator_site: Site) -> None:
+    device = simulator_site.device()
+    answer = device.get(f"{simulator_site.base}/no-such-page")
+    assert answer.status_code == 404
+    found = re.search(r'<a href="([^"]+)">Go to the sign-in page</a>', answer.text)
+    assert found, answer.text
+    assert device.get(found.group(1)).status_code == 200  # the way back works
+
+
+def test_an_unknown_site_has_no_sign_in_to_link_to(simulator_site: Site) -> None:
+    answer = simulator_site.device().get("/s/nosuchsite/no-such-page")
+    assert answer.status_code == 404 and "sign-in" not in answer.text
+
+
+def test_a_wrong_method_on_a_page_is_405_naming_the_allowed_ones(simulator_site: Site) -> None:
+    answer = simulator_site.device().client.put(f"{simulator_site.base}/verify-device")
+    assert answer.status_code == 405 and answer.headers["content-type"].startswith("text/html")
+    assert {method.strip() for method in answer.headers["allow"].split(",")} >= {"GET", "POST"}
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "/login" in answer.text  # a way back
+
+
+def test_a_form_field_decoding_to_a_lone_surrogate_is_refused_and_sends_nothing(simulator_site: Site) -> None:
+    """A multipart form may name its charset; `unicode_escape` turns \\ud800 into a surrogate."""
+    ada, _ = invited(simulator_site)
+    device = simulator_site.device()
+    csrf = device.csrf()
+    queued = len(simulator_site.queued(ada["email"]))
+    body = (
+        '--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + csrf + "\r\n"
+        '--b\r\nContent-Disposition: form-data; name="email"\r\n\r\n' + ada["email"] + "\\ud800\r\n--b--\r\n"
+    )
+    answer = device.client.post(
+        f"{simulator_site.base}/login-link",
+        content=body.encode(),
+        headers={"Content-Type": "multipart/form-data; boundary=b; charset=unicode_escape"},
+    )
+    assert answer.status_code == 422 and "not valid Unicode" in answer.text
+    assert answer.headers["content-security-policy"].startswith("default-src 'none'")
+    assert len(simulator_site.queued(ada["email"])) == queued
+
+
+def test_an_unexpected_exception_on_a_page_answers_an_html_page_with_the_security_headers(
+    simulator_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette.testclient import TestClient
+
+    from simulator.app import create_app
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(create_app(simulator_settings), raise_server_exceptions=False) as client:
+        site = client.post("/control/sites", headers={"Authorization": "Bearer simulator-test-token"}).json()
+        monkeypatch.setattr(client.app_state["portal"], "signed_in", broken)
+        answer = client.get(f"/s/{site['id']}/")
+    assert answer.status_code == 500 and answer.headers["content-type"].startswith("text/html")
+    assert "Something went wrong" in answer.text and "a bug" not in answer.text
+    assert f'href="/s/{site["id"]}/login"' in answer.text
+    assert answer.headers["referrer-policy"] == "no-referrer" and answer.headers["cache-control"] == "no-store"
