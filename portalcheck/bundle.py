@@ -36,6 +36,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from . import report
 from .merge import RunManifestError, read_run_manifest
 
 FORMAT = "portalcheck-bundle/1"
@@ -56,6 +57,9 @@ class Verified:
     manifest: dict[str, Any]
     fingerprint: str
     signed_at: datetime.datetime
+
+
+BUNDLE_NOTE = "bundle.json"
 
 
 def fingerprint(key: Ed25519PublicKey) -> str:
@@ -81,6 +85,16 @@ def keygen(private_path: Path, public_path: Path) -> str:
     return fingerprint(key.public_key())
 
 
+def _say_it_is_bundled(run_dir: Path, key_fingerprint: str, signed_at: datetime.datetime, bundle_name: str) -> None:
+    """bundle.json, and the report page rebuilt to show it, before the files are digested: the
+    page inside the bundle says it is part of one (the page alone proves nothing: verify does)."""
+    (run_dir / BUNDLE_NOTE).write_text(json.dumps(
+        {"bundle": bundle_name, "key_fingerprint": key_fingerprint, "signed_at": signed_at.isoformat(timespec="seconds")},
+        indent=2,
+    ))
+    report.build(run_dir)
+
+
 def make_bundle(run_dir: Path, key_path: Path, out_path: Path, *, signed_at: datetime.datetime | None = None) -> dict[str, Any]:
     """Sign `run_dir` into the new file `out_path`; returns the manifest that was signed."""
     run_dir, out_path = Path(run_dir).resolve(), Path(out_path).resolve()
@@ -99,8 +113,9 @@ def make_bundle(run_dir: Path, key_path: Path, out_path: Path, *, signed_at: dat
     if out_path.is_relative_to(run_dir):
         raise BundleError(f"{out_path} is inside the run folder it would hold: write the bundle elsewhere")
     key = _load_private(Path(key_path))
-    files = _run_files(run_dir)
     now = (signed_at or datetime.datetime.now(datetime.timezone.utc)).astimezone(datetime.timezone.utc)
+    _say_it_is_bundled(run_dir, fingerprint(key.public_key()), now, out_path.name)
+    files = _run_files(run_dir)
     target = _json_or_empty(run_dir / "target.json")
     partial = out_path.with_name(f".{out_path.name}.partial-{os.getpid()}")
     try:

@@ -7,6 +7,7 @@ the same 74 scenarios passing), which halves the run's wall time on a 2-core mac
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -51,6 +52,18 @@ def launch(playwright: Playwright, executable: Path) -> Browser:
     return playwright.chromium.launch(executable_path=str(executable), args=ARGS, headless=True)
 
 
-def describe(executable: Path, browser: Browser) -> str:
-    """For the report: which build ran the scenarios."""
-    return f"{executable.name} {browser.version} ({executable})"
+def connect(playwright: Playwright, ws_url: str, executable: Path) -> Browser:
+    """A browser of a Playwright server (`playwright run-server --unsafe`), started there from
+    `executable` (a path on the server's machine) with the suite's flags.
+
+    Playwright's own browser download cannot work here, so the server must launch a Chromium it
+    already has; a run-server takes the client's executablePath and args only with `--unsafe`.
+    """
+    options = {"executablePath": str(executable), "args": ARGS, "headless": True}
+    return playwright.chromium.connect(ws_url, headers={"x-playwright-launch-options": json.dumps(options)})
+
+
+def describe(executable: Path, browser: Browser, ws_url: str | None = None) -> str:
+    """For the report: which build ran the scenarios, and where."""
+    where = f" on the Playwright server at {ws_url}" if ws_url else ""
+    return f"{executable.name} {browser.version} ({executable}){where}"

@@ -13,6 +13,7 @@ import click
 from pytest import ExitCode as pytest_exit
 
 from . import report
+from .distributed_cli import COMMANDS
 from .profile import Profile, ProfileError, load
 from .run_folders import new_run_folder, point_latest
 
@@ -39,9 +40,15 @@ def main() -> None:
               help="The Chromium to drive. Default: $PORTALCHECK_CHROMIUM, else Debian's chromium-headless-shell, else chromium.")
 @click.option("--simulator-fault", "faults", multiple=True, metavar="NAME",
               help="Start the bundled simulator with this fault on (repeatable); `portalcheck teeth --help` lists them.")
+@click.option("--browser-ws", default=None, metavar="URL",
+              help="Drive the browser of a Playwright server (`playwright run-server`) at this ws:// URL.")
+@click.option("--shard", default=None, metavar="K/N", help="Run only the K-th of N deterministic parts of the scenarios; `portalcheck merge` joins them.")
+@click.option("--shard-durations", type=click.Path(exists=True, dir_okay=False), default=None, metavar="RESULTS_JSON",
+              help="Balance the shards by an earlier run's results.json (default: by count).")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(profile_path: str | None, workers: int | None, reports_dir: str, chromium_path: str | None,
-        faults: tuple[str, ...], pytest_args: tuple[str, ...]) -> None:
+        faults: tuple[str, ...], browser_ws: str | None, shard: str | None, shard_durations: str | None,
+        pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite against a portal and write its report.
 
     Without --profile the suite starts the bundled reference simulator. Everything after `--`
@@ -74,6 +81,9 @@ def run(profile_path: str | None, workers: int | None, reports_dir: str, chromiu
         *(["-n", str(workers)] if workers else []),
         *(["--chromium", str(Path(chromium_path).resolve())] if chromium_path else []),
         *(arg for name in faults for arg in ("--simulator-fault", name)),
+        *(["--browser-ws", browser_ws] if browser_ws else []),
+        *(["--shard", shard] if shard else []),
+        *(["--shard-durations", str(Path(shard_durations).resolve())] if shard_durations else []),
         *pytest_args,
     ]
     click.echo(f"portalcheck: running the suite against {profile.name} ({profile.path})")
@@ -213,6 +223,10 @@ def teeth_command(faults: tuple[str, ...], workers: int, reports_dir: str) -> No
         click.echo(f"portalcheck: not caught by their own rule: {', '.join(matrix.uncaught)}", err=True)
     click.echo(f"portalcheck: matrix at {html_path} ({matrix.duration_s:.0f} s)")
     sys.exit(0 if matrix.ok else 1)
+
+
+for _command in COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

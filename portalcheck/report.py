@@ -128,6 +128,8 @@ def build(run_dir: Path) -> dict[str, Any]:
         "rules": [dataclasses.asdict(verdict) for verdict in rule_verdicts],
         "audit": audit(target.get("policy", {})),
         "scenarios": {"total": len(results), "by_outcome": _tally(results)},
+        "run": _read_json(run_dir / "run.json") or {},
+        "bundle": _read_json(run_dir / "bundle.json") or None,
     }
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     html = _templates().get_template("report.html").render(summary=summary)

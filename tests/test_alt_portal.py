@@ -154,14 +154,16 @@ def concrete_profile(folder: Path, control_url: str, sink_port: int) -> Path:
     return path
 
 
-def test_the_whole_suite_passes_against_the_alt_portal(alt_portal: AltPortal, tmp_path: Path) -> None:
+def test_the_whole_suite_passes_against_the_alt_portal_on_two_workers(alt_portal: AltPortal, tmp_path: Path) -> None:
+    """Two workers against a vendor's portal: the controller runs the one sink the portal sends
+    to, and both workers read it over HTTP (a second sink on the same port could not bind)."""
     profile = concrete_profile(tmp_path, alt_portal.url, alt_portal.smtp_port)
     token_env = tomllib.loads(profile.read_text(encoding="utf-8"))["target"]["control_token_env"]
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_XDIST", "PYTEST_CURRENT"))}
     env[token_env] = alt_portal.token
     finished = subprocess.run(
         [sys.executable, "-m", "portalcheck.cli", "run", "--profile", str(profile), "--reports", str(tmp_path / "reports"),
-         "--", "-q", "-p", "no:cacheprovider"],
+         "-n", "2", "--", "-q", "-p", "no:cacheprovider"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S,
     )
     output = finished.stdout + finished.stderr

@@ -17,9 +17,9 @@ from fake_mail import MailSink
 from .. import chromium
 from ..cast import Cast
 from ..control import ControlClient, SiteControl
-from ..profile import Profile, ProfileError, load
+from ..profile import Profile
 from ..reference import ReferencePortal
-from .options import CAPABILITY_MARKS
+from .options import CAPABILITY_MARKS, load_profile
 from .run_folder import run_dir
 
 CAST = pytest.StashKey[Cast]()
@@ -28,13 +28,6 @@ SINK_API = "portalcheck_sink_api"  # workerinput: the controller's sink, when it
 
 class SinkUnavailable(RuntimeError):
     """The suite's own sink could not listen where the profile says: the run's problem."""
-
-
-def load_profile(config: pytest.Config) -> Profile:
-    try:
-        return load(config.getoption("profile"))
-    except ProfileError as error:
-        raise pytest.UsageError(str(error)) from None
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +90,7 @@ def target_description(
         "control_url": profile.control_url or f"{target[0]} (bundled, started by the suite)",
         "capabilities": {key: bool(capabilities.get(key)) and profile.has(key) for key in ("password_login", "clock")},
         "policy": policy,
-        "browser": chromium.describe(chromium_executable, browser),
+        "browser": chromium.describe(chromium_executable, browser, pytestconfig.getoption("browser_ws")),
         "expected_deviations": dict(profile.expected_deviations),
         "faults": list(pytestconfig.getoption("simulator_fault")) if profile.is_reference else [],
     }
@@ -121,13 +114,19 @@ def find_chromium(config: pytest.Config) -> Path:
 
 @pytest.fixture(scope="session")
 def chromium_executable(pytestconfig: pytest.Config) -> Path:
+    if pytestconfig.getoption("browser_ws"):  # a path on the server's machine, not checked here
+        return Path(pytestconfig.getoption("chromium") or os.environ.get(chromium.ENV) or chromium.CANDIDATES[0])
     return find_chromium(pytestconfig)
 
 
 @pytest.fixture(scope="session")
-def browser(chromium_executable: Path) -> Iterator[Browser]:
+def browser(pytestconfig: pytest.Config, chromium_executable: Path) -> Iterator[Browser]:
+    ws_url = pytestconfig.getoption("browser_ws")
     with sync_playwright() as playwright:
-        running = chromium.launch(playwright, chromium_executable)
+        if ws_url:
+            running = chromium.connect(playwright, ws_url, chromium_executable)
+        else:
+            running = chromium.launch(playwright, chromium_executable)
         yield running
         running.close()
 

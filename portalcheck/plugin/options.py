@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from .. import chromium, rules
+from ..profile import Profile, ProfileError, load
+from ..shards import ShardError, ShardSelector
 
 CAPABILITY_MARKS = {"password": "password_login", "clock": "clock"}
 LEVEL_MARKS = ("must", "should", "ref")
@@ -25,6 +29,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--chromium", default=None, metavar="PATH",
         help=f"the Chromium to drive (default: ${chromium.ENV}, else {' or '.join(chromium.CANDIDATES)})",
     )
+    group.addoption(
+        "--browser-ws", default=None, metavar="URL",
+        help="drive the browser of a Playwright server (`playwright run-server`) at this ws:// URL instead of a local Chromium",
+    )
+    group.addoption("--shard", default=None, metavar="K/N", help="run only the K-th of N deterministic parts of the scenarios")
+    group.addoption(
+        "--shard-durations", default=None, metavar="RESULTS_JSON",
+        help="balance the shards by the scenario durations in an earlier run's results.json (default: by count)",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -35,6 +48,21 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{level}: a rule of level {level.upper()}")
     for mark, capability in CAPABILITY_MARKS.items():
         config.addinivalue_line("markers", f"{mark}: needs the target capability {capability}")
+    if config.getoption("shard"):
+        # In every process: under xdist the workers collect, and each computes the same split.
+        durations = config.getoption("shard_durations")
+        try:
+            selector = ShardSelector.from_options(config.getoption("shard"), Path(durations) if durations else None)
+        except ShardError as error:
+            raise pytest.UsageError(f"--shard: {error}") from None
+        config.pluginmanager.register(selector, "portalcheck-shard")
+
+
+def load_profile(config: pytest.Config) -> Profile:
+    try:
+        return load(config.getoption("profile"))
+    except ProfileError as error:
+        raise pytest.UsageError(str(error)) from None
 
 
 def is_worker(config: pytest.Config) -> bool:

@@ -22,8 +22,8 @@ from fake_mail import MailTimeout
 
 from ..control import ControlClient, ControlError, SiteControl, TargetUnreachable
 from ..profile import Profile
-from .fixtures import find_chromium, load_profile
-from .options import is_worker
+from .fixtures import find_chromium
+from .options import is_worker, load_profile
 
 
 class PreflightFailed(RuntimeError):
@@ -34,7 +34,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if is_worker(config):
         return
-    if config.getoption("chromium") or os.environ.get("PORTALCHECK_CHROMIUM"):
+    if (config.getoption("chromium") or os.environ.get("PORTALCHECK_CHROMIUM")) and not config.getoption("browser_ws"):
         find_chromium(config)
     if config.getoption("profile"):
         profile = load_profile(config)

@@ -5,12 +5,18 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from .. import rules
+from ..merge import features_digest, run_manifest, write_run_manifest
 from ..results import ResultCollector
 from ..run_folders import new_run_folder
-from .options import is_worker, keeps_a_record
+from ..shards import parse_shard
+from .options import is_worker, keeps_a_record, load_profile
+
+ROOT = rules.ROOT
 
 RESULTS = "portalcheck-results"
 _MADE_HERE = pytest.StashKey[bool]()
@@ -34,6 +40,26 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.xmlpath = config.option.xmlpath or str(run_dir / "junit.xml")
     config.option.cucumber_json_path = config.option.cucumber_json_path or str(run_dir / "cucumber.json")
     config.pluginmanager.register(ResultCollector(run_dir / "results.json"), RESULTS)
+    write_run_manifest(run_dir, describe_run(config))
+
+
+def describe_run(config: pytest.Config) -> dict[str, Any]:
+    """run.json: what ran (suite, profile, features and steps, shard, selection), for merge and bundle."""
+    profile = load_profile(config)
+    shard, durations = config.getoption("shard"), config.getoption("shard_durations")
+    selection = [*(["-k", config.option.keyword] if config.option.keyword else []),
+                 *(["-m", config.option.markexpr] if config.option.markexpr else [])]
+    return run_manifest(
+        profile_path=profile.path, profile_name=profile.name,
+        shard=parse_shard(shard) if shard else None,
+        features_digest=features_digest(suite_sources(), root=ROOT),
+        pytest_args=selection, durations_path=Path(durations) if durations else None,
+    )
+
+
+def suite_sources() -> list[Path]:
+    """The files whose text decides what a run checks: the features and the steps."""
+    return [rules.FEATURES, ROOT / "steps"]
 
 
 @pytest.hookimpl(trylast=True)

@@ -13,8 +13,8 @@ from pytest_bdd.reporting import ReportContext, test_report_context_registry
 
 from fake_mail import MailSink
 
-from .fixtures import SINK_API, load_profile
-from .options import is_worker
+from .fixtures import SINK_API
+from .options import is_worker, load_profile
 
 _SHARED_SINK = pytest.StashKey[MailSink]()
 
