@@ -44,6 +44,8 @@ class Profile:
     sink_host: str
     sink_port: int
     sink_api: str  # a sink service that already runs ("http://host:port"); empty: the suite runs one
+    sink_starttls: str  # "", "offer" or "require": STARTTLS on the sink the suite starts
+    sink_auth: str  # "", "any" or "USER:PASSWORD": AUTH the sink the suite starts requires
     capabilities: Mapping[str, bool]
     emails: Mapping[str, EmailKind]
     management_url: re.Pattern[str]
@@ -131,6 +133,14 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
     if control_url and port == 0 and not sink_api:
         problem("'sink.port' is 0 (a free port), but a portal of your own must know where to send its mail:"
                 " give the port it sends to, or 'sink.api' for a sink service that already runs")
+    starttls = get("sink.starttls", str, "")
+    if starttls not in ("", "offer", "require"):
+        problem(f"'sink.starttls' must be \"offer\" or \"require\", not {starttls!r}")
+    auth = get("sink.auth", str, "")
+    if auth and auth != "any" and not re.fullmatch(r"[^:\s]+:\S+", auth):
+        problem(f"'sink.auth' must be \"any\" or \"USER:PASSWORD\", not {auth!r}")
+    if auth and not starttls:
+        problem("'sink.auth' needs 'sink.starttls': a password is not sent over plain SMTP")
     if sink_api and not re.match(r"https?://[^/\s]+", sink_api):
         problem(f"'sink.api' must be the http(s) URL of a running sink's API, not {sink_api!r}")
     deviations = get("expected_deviations", dict, {})
@@ -148,6 +158,8 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
         sink_host=get("sink.host", str),
         sink_port=port,
         sink_api=sink_api.rstrip("/"),
+        sink_starttls=starttls,
+        sink_auth=auth,
         capabilities={key: get(f"capabilities.{key}", bool) for key in ("password_login", "clock")},
         emails={
             kind: EmailKind(pattern(f"emails.{kind}.subject"), pattern(f"emails.{kind}.action_link", required=kind != "account"))  # type: ignore[arg-type]

@@ -45,7 +45,7 @@ def mail_sink(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Any]:
 
         yield RemoteSink(api)
         return
-    sink = MailSink(host=profile.sink_host, smtp_port=profile.sink_port)
+    sink = sink_of(profile)
     try:
         sink.start()
     except OSError as error:
@@ -54,13 +54,33 @@ def mail_sink(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Any]:
     sink.stop()
 
 
+def sink_of(profile: Profile, *, http_port: int | None = None) -> MailSink:
+    """The sink the profile asks the suite to run: plain SMTP, or STARTTLS and AUTH as a relay."""
+    user, _, password = profile.sink_auth.partition(":")
+    return MailSink(
+        host=profile.sink_host, smtp_port=profile.sink_port, http_port=http_port,
+        starttls=bool(profile.sink_starttls), require_starttls=profile.sink_starttls == "require",
+        auth={user: password} if password else None, auth_accept_any=profile.sink_auth == "any",
+    )
+
+
+def reference_relay_args(profile: Profile, sink: MailSink) -> tuple[str, ...]:
+    """How the bundled simulator sends to that sink: through STARTTLS, trusting the sink's own
+    certificate authority, and with AUTH where the sink asks for it."""
+    if not profile.sink_starttls:
+        return ()
+    credentials = profile.sink_auth if ":" in profile.sink_auth else "portalcheck:any" if profile.sink_auth else ""
+    return ("--smtp-starttls", f"--smtp-cafile={sink.tls_ca_file}", *([f"--smtp-auth={credentials}"] if credentials else ()))
+
+
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config, profile: Profile, mail_sink: Any) -> Iterator[tuple[str, str]]:
     """(control URL, control token) of the target; the bundled simulator is started here."""
     if profile.is_reference:
         faults = tuple(arg for name in pytestconfig.getoption("simulator_fault") for arg in ("--fault", name))
         smtp = (profile.sink_host, profile.sink_port) if profile.sink_api else (mail_sink.host, mail_sink.smtp_port)
-        with ReferencePortal(smtp_host=smtp[0], smtp_port=smtp[1], extra_args=faults) as portal:
+        relay = () if profile.sink_api else reference_relay_args(profile, mail_sink)
+        with ReferencePortal(smtp_host=smtp[0], smtp_port=smtp[1], extra_args=faults + relay) as portal:
             yield portal.control_url, portal.token
         return
     token = os.environ.get(profile.control_token_env)

@@ -13,7 +13,7 @@ from pytest_bdd.reporting import ReportContext, test_report_context_registry
 
 from fake_mail import MailSink
 
-from .fixtures import SINK_API
+from .fixtures import SINK_API, sink_of
 from .options import is_worker, load_profile
 
 _SHARED_SINK = pytest.StashKey[MailSink]()
@@ -33,7 +33,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     profile = load_profile(config)
     if profile.is_reference or profile.sink_api:
         return  # the bundled simulator: a sink per worker; a sink service: everyone reads it
-    sink = MailSink(host=profile.sink_host, smtp_port=profile.sink_port, http_port=0)
+    sink = sink_of(profile, http_port=0)
     try:
         sink.start()
     except OSError as error:
