@@ -269,6 +269,8 @@ class Portal:
         address = validation.email_address(email).lower()
         if not isinstance(password, str) or len(password) > validation.MAX_PASSWORD:
             raise validation.InvalidInput("invalid_password", "password must be at most 256 characters")
+        if not validation.is_unicode_text(password):
+            raise validation.InvalidInput("invalid_password", "password must be Unicode text")
         customer = self.store.customer_by_email(site.id, address)
         failures = self.store.events(
             site.id, _PASSWORD_FAILURES, address, now - rules.PASSWORD_FAILURE_WINDOW_S - rules.PASSWORD_LOCKOUT_S

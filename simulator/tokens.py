@@ -41,4 +41,6 @@ def sign(secret: bytes, *parts: object) -> str:
 
 
 def signature_matches(secret: bytes, signature: str, *parts: object) -> bool:
-    return hmac.compare_digest(sign(secret, *parts), signature)
+    # As bytes: compare_digest refuses str holding non-ASCII (a cookie may carry Latin-1).
+    given = signature.encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(sign(secret, *parts).encode(), given)

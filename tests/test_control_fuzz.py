@@ -291,3 +291,39 @@ def test_any_text_in_any_form_field_is_answered_or_refused_cleanly(simulator_sit
         assert_page_or_clean_refusal(answer)
 
     check()
+
+
+COOKIE_TEXT = st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters=';"\\'), max_size=60)
+VERIFY_COOKIE = st.one_of(
+    COOKIE_TEXT,
+    st.builds(
+        lambda customer, reason, issued, signature: f"{customer}:{reason}:{issued}.{signature}",
+        st.one_of(st.integers(-1, 10**20).map(str), COOKIE_TEXT),
+        st.sampled_from(["verify_device", "verify_email", "x"]),
+        st.one_of(st.integers(0, 10**20).map(str), COOKIE_TEXT),
+        COOKIE_TEXT,
+    ),
+)
+PAGES = [("GET", "/"), ("GET", "/login"), ("GET", "/verify-device"), ("GET", "/password"), ("POST", "/verify-device"), ("POST", "/sign-out")]
+
+
+def test_any_cookie_is_answered_or_refused_cleanly(simulator_site: Any) -> None:
+    """Cookies come back as Latin-1 text: a session, device or verify cookie of any shape."""
+    simulator_site.set_policy(password_login_enabled=True)
+    device = simulator_site.device()
+    csrf = device.csrf()
+
+    @FUZZ_SETTINGS
+    @given(session=COOKIE_TEXT, device_id=COOKIE_TEXT, verify=VERIFY_COOKIE, page=st.sampled_from(PAGES))
+    def check(session: str, device_id: str, verify: str, page: tuple[str, str]) -> None:
+        jar = f'portal_csrf={csrf}; portal_session="{session}"; portal_device="{device_id}"; portal_verify="{verify}"'
+        method, path = page
+        answer = device.client.request(
+            method,
+            simulator_site.absolute(path),
+            content=urlencoded({"csrf": csrf})[0] if method == "POST" else None,
+            headers={"Cookie": jar.encode("latin-1"), "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert_page_or_clean_refusal(answer)
+
+    check()
