@@ -25,7 +25,6 @@ import json
 import queue
 import shutil
 import smtplib
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -313,8 +312,8 @@ def main() -> None:
         print(f"  fake_mail / MailDev : {fake / maildev:.2f}  (aim >= 1.3)")
     else:
         print("  fake_mail / MailDev : n/a")
-    p50 = statistics.median(local)
-    remote_p50 = statistics.median(remote)
+    p50 = percentile(local, 0.5)
+    remote_p50 = percentile(remote, 0.5)
     print(f"  wake-up p50         : {p50:.3f} ms in-process  (aim <= 2 ms)")
     print(f"  remote wake-up p50  : {remote_p50:.3f} ms over HTTP  (aim <= 5 ms)")
     print(
