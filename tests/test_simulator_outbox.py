@@ -178,3 +178,14 @@ def test_app_outbox_with_relay_down_then_up(
         simulator_wall_clock.advance(1)  # past the retry time; the worker wakes on its own
         [invitation] = simulator_mail.wait_for(lambda m: m["To"].addresses[0].addr_spec == address)
         assert invitation["X-Portal-Email-Kind"] == "invitation"
+
+
+def test_the_delivered_mail_carries_the_message_id_it_was_queued_with(simulator_site: Any) -> None:
+    customer = simulator_site.add_customer()
+    simulator_site.invite(customer)
+    delivered = simulator_site.mail(customer["email"], "invitation")
+    [row] = simulator_site.queued(customer["email"])
+    assert row["message_id"] and delivered["Message-ID"] == row["message_id"]
+    simulator_site.invite(customer)  # a second invitation is a new mail, with a new Message-ID
+    again = simulator_site.mail(customer["email"], "invitation", nth=2)
+    assert again["Message-ID"] not in (None, row["message_id"])
