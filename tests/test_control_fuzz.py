@@ -70,8 +70,10 @@ def run_schemathesis(schema: Any) -> tuple[collections.Counter[str], list[str]]:
                     if check.status == Status.FAILURE:
                         title = check.failure_info.failure.title if check.failure_info else ""
                         failures.add(f"{check.name} on {event.label}: {title}")
-        elif isinstance(event, (events.NonFatalError, events.FatalError)):
-            failures.add(f"schemathesis could not run: {event}")
+        elif isinstance(event, events.NonFatalError):
+            failures.add(f"schemathesis could not test {event.label}: {event.value}")
+        elif isinstance(event, events.FatalError):
+            failures.add(f"schemathesis could not run: {event.exception}")
     return cases, sorted(failures)
 
 
