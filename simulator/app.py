@@ -150,7 +150,8 @@ async def server_error(request: Request, exc: Exception) -> Response:
     if _is_control(request):
         return control.error(500, "internal_error", "the simulator failed on this request; its log says why", headers)
     try:
-        return _error_page(request, 500, "Something went wrong", "The portal could not answer this request.", headers=headers)
+        detail = "The portal could not answer this request."
+        return _error_page(request, 500, "Something went wrong", detail, headers=headers)
     except Exception:  # the templates themselves failing: a page that needs none
         return HTMLResponse(_BARE_ERROR_PAGE, status_code=500, headers=headers)
 

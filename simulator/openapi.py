@@ -182,22 +182,26 @@ def _operation(
         responses["404"] = _ref("responses", "NotFound")
         operation["parameters"] = _CUSTOMER_PARAMETERS if under == "customer" else _SITE_PARAMETERS
     if body is not None:
-        responses["422"] = _ref("responses", "Invalid")
-        operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref("schemas", body)}}}
+        responses.setdefault("422", _ref("responses", "Invalid"))
+        content = {"application/json": {"schema": _ref("schemas", body)}}
+        operation["requestBody"] = {"required": True, "content": content}
     operation["responses"] = dict(sorted(responses.items()))
     return operation
 
 
 _SITE = "/control/sites/{site}"
 _CUSTOMER = _SITE + "/customers/{customer}"
-_REFUSED = "refused in the customer's current state; nothing changed"
 
 PATHS: dict[str, dict[str, Any]] = {
     "/control/capabilities": {
-        "get": _operation("getCapabilities", "what this target can do", {200: _json("the capabilities", "Capabilities")})
+        "get": _operation(
+            "getCapabilities", "what this target can do", {200: _json("the capabilities", "Capabilities")}
+        )
     },
     "/control/sites": {
-        "post": _operation("createSite", "a new test site: default policy, its clock at real time", {201: _json("the new site", "Site")})
+        "post": _operation(
+            "createSite", "a new test site: default policy, its clock at real time", {201: _json("the new site", "Site")}
+        )
     },
     _SITE: {
         "delete": _operation(
@@ -207,7 +211,11 @@ PATHS: dict[str, dict[str, Any]] = {
     _SITE + "/policy": {
         "get": _operation("getPolicy", "the site's policy", {200: _json("the policy", "Policy")}, under="site"),
         "put": _operation(
-            "updatePolicy", "change some policy keys", {200: _json("the whole policy", "Policy")}, under="site", body="PolicyUpdate"
+            "updatePolicy",
+            "change some policy keys",
+            {200: _json("the whole policy", "Policy")},
+            under="site",
+            body="PolicyUpdate",
         ),
     },
     _SITE + "/customers": {
@@ -219,7 +227,9 @@ PATHS: dict[str, dict[str, Any]] = {
             body="NewCustomer",
         )
     },
-    _CUSTOMER: {"get": _operation("getCustomer", "a customer", {200: _json("the customer", "Customer")}, under="customer")},
+    _CUSTOMER: {
+        "get": _operation("getCustomer", "a customer", {200: _json("the customer", "Customer")}, under="customer")
+    },
     _CUSTOMER + "/subscriptions": {
         "post": _operation(
             "createSubscription",
@@ -239,7 +249,7 @@ PATHS: dict[str, dict[str, Any]] = {
         "delete": _operation(
             "revokeInvitation",
             "revoke portal access",
-            {200: _json("revoked", "PortalAccess"), 422: _error("portal access is not enabled; " + _REFUSED)},
+            {200: _json("revoked", "PortalAccess"), 422: _error("portal access is not enabled")},
             under="customer",
         ),
     },
@@ -262,16 +272,22 @@ PATHS: dict[str, dict[str, Any]] = {
     _CUSTOMER + "/password": {
         "put": _operation(
             "setPassword",
-            "set the customer's password, as if she had chosen it (422 when password logins are off)",
-            {204: {"description": "set"}},
+            "set the customer's password, as if she had chosen it",
+            {204: {"description": "set"}, 422: _error("the password breaks a limit, or password logins are off")},
             under="customer",
             body="NewPassword",
         )
     },
-    _SITE + "/clock": {"get": _operation("getClock", "the site's clock", {200: _json("the site's time", "Clock")}, under="site")},
+    _SITE + "/clock": {
+        "get": _operation("getClock", "the site's clock", {200: _json("the site's time", "Clock")}, under="site")
+    },
     _SITE + "/clock/advance": {
         "post": _operation(
-            "advanceClock", "move the site's clock forward", {200: _json("the site's new time", "Clock")}, under="site", body="ClockAdvance"
+            "advanceClock",
+            "move the site's clock forward",
+            {200: _json("the site's new time", "Clock")},
+            under="site",
+            body="ClockAdvance",
         )
     },
 }

@@ -108,7 +108,7 @@ class Page:
         # A multipart form naming an exotic charset (unicode_escape, utf-7) can decode to lone
         # surrogates, which nothing downstream can encode.
         if not all(is_unicode_text(key) and is_unicode_text(value) for key, value in fields.items()):
-            raise InvalidInput("invalid_form", "This form holds text that is not valid Unicode. Go back and type it again.")
+            raise InvalidInput("invalid_form", "This form holds text that is not valid Unicode. Type it again.")
         sent = fields.get("csrf", "")
         cookie = self.request.cookies.get(CSRF, "")
         if not cookie or not hmac.compare_digest(sent.encode(), cookie.encode()):
