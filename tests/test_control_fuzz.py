@@ -329,3 +329,23 @@ def test_any_cookie_is_answered_or_refused_cleanly(simulator_site: Any) -> None:
         assert_page_or_clean_refusal(answer)
 
     check()
+
+
+PATH_TEXT = st.text(ANY_CHARACTER, min_size=1, max_size=60)
+
+
+def test_any_link_path_is_answered_or_refused_cleanly(simulator_site: Any) -> None:
+    """The links a customer is emailed, with anything in their tokens (percent-encoded)."""
+    ada = simulator_site.add_customer()
+    device = simulator_site.device()
+
+    @FUZZ_SETTINGS
+    @given(kind=st.sampled_from(["link", "invitation", "manage"]), parts=st.lists(PATH_TEXT, min_size=1, max_size=3))
+    def check(kind: str, parts: list[str]) -> None:
+        if kind == "manage" and len(parts) < 3:
+            parts = [str(ada["id"]), "1767225600", *parts][-3:]
+        quoted = "/".join(urllib.parse.quote(part.encode("utf-8", "surrogatepass"), safe="") for part in parts)
+        answer = device.client.get(f"{simulator_site.base}/{kind}/{quoted}")
+        assert_page_or_clean_refusal(answer)
+
+    check()
