@@ -143,9 +143,8 @@ async def refused_input(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     """An unexpected exception: still the contract's JSON error, or an HTML page, with headers.
 
-    Starlette re-raises the exception after this answer, so the server logs its traceback.
+    Starlette re-raises the exception after this answer, so the server (uvicorn) logs its traceback.
     """
-    log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
     headers = security_headers()
     if _is_control(request):
         return control.error(500, "internal_error", "the simulator failed on this request; its log says why", headers)
@@ -164,12 +163,14 @@ _SITE_PATH = re.compile(r"/s/([^/]+)(?:/|$)")
 
 
 def _is_control(request: Request) -> bool:
-    return request.url.path == "/control" or request.url.path.startswith("/control/")
+    # The scope's path, not request.url: that one re-parses the Host header, which may be anything.
+    path: str = request.scope["path"]
+    return path == "/control" or path.startswith("/control/")
 
 
 def _sign_in_url(request: Request) -> str | None:
     """The sign-in page of the site a URL is under, when that site exists: a way back."""
-    found = _SITE_PATH.match(request.url.path)
+    found = _SITE_PATH.match(request.scope["path"])
     portal: Portal | None = getattr(request.state, "portal", None)
     if found is None or portal is None or portal.store.site(found.group(1)) is None:
         return None
