@@ -96,9 +96,14 @@ async def _too_large(scope: Scope, send: Send, limit: int) -> None:
             + b' bytes"}'
         )
         kind = b"application/json"
-    else:
-        body = b"Request body too large: at most " + str(limit).encode() + b" bytes."
-        kind = b"text/plain; charset=utf-8"
+    else:  # a page: HTML like every other error page (no templates here, outside the app)
+        body = (
+            b'<!doctype html><html lang="en"><meta charset="utf-8"><title>Request too large</title>'
+            b'<h1>Request too large</h1><p role="alert">Request body too large: at most '
+            + str(limit).encode()
+            + b" bytes.</p></html>"
+        )
+        kind = b"text/html; charset=utf-8"
     await send(
         {
             "type": "http.response.start",

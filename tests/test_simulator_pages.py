@@ -880,6 +880,7 @@ def test_SEC5_oversize_password_is_422(simulator_site: Site) -> None:
 def test_SEC5_oversize_form_body_is_413(simulator_site: Site) -> None:
     answer = simulator_site.device().post("/login-link", {"email": "a@example.com", "pad": "x" * 70_000})
     assert answer.status_code == 413 and "too large" in answer.text
+    assert answer.headers["content-type"].startswith("text/html") and answer.headers["x-frame-options"] == "DENY"
 
 
 def test_SEC5_too_many_form_fields_is_400(simulator_site: Site) -> None:
