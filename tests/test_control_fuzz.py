@@ -147,9 +147,10 @@ BODY_FIELDS = {  # endpoint → a valid body; each of its fields gets the genera
     ("POST", "/clock/advance"): {"seconds": 60},
 }
 FIELDS = [(method, path, field) for (method, path), body in BODY_FIELDS.items() for field in body]
-FUZZ_SETTINGS = settings(
-    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+# One site per test, shared by its examples (state piles up, as it would on a real portal); no
+# deadline and no speed health check, as CI shares two cores.
+QUIET = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+FUZZ_SETTINGS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=QUIET)
 
 
 def json_bytes(value: Any) -> bytes:
@@ -216,7 +217,7 @@ def test_any_json_body_is_answered_or_refused_cleanly(simulator_site: Any, metho
 CLOCK_STEPS = st.one_of(st.sampled_from([3_153_600_000, 3_153_599_999.5, 1e9]), EXTREME_NUMBERS)
 
 
-@settings(max_examples=8, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, database=None, suppress_health_check=QUIET)
 @given(centuries=st.integers(0, 90), steps=st.lists(CLOCK_STEPS, max_size=20))
 def test_any_run_of_clock_advances_keeps_the_site_working(simulator_site: Any, centuries: int, steps: list[Any]) -> None:
     """Steps each under the cap add up past any date; the clock stops short, and everything
