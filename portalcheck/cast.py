@@ -9,8 +9,8 @@ from faker import Faker
 from playwright.sync_api import Browser
 
 from fake_mail import MailSink
-from steps.abilities import BrowseOnDevices, ControlTheSite, ReadMailbox
-from steps.screenplay import Actor, release_each
+from portalcheck.steps.abilities import BrowseOnDevices, ControlTheSite, ReadMailbox
+from portalcheck.steps.screenplay import Actor, release_each
 
 from .control import SiteControl
 from .profile import Profile

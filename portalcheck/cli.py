@@ -12,13 +12,12 @@ from pathlib import Path
 import click
 from pytest import ExitCode as pytest_exit
 
-from . import report
+from . import bundled, report
 from .distributed_cli import COMMANDS
 from .profile import Profile, ProfileError, load
 from .run_folders import new_run_folder, point_latest
 
-ROOT = Path(__file__).resolve().parent.parent
-FEATURES = ROOT / "features"
+PYTEST_CONFIGS = ("pytest.ini", "pyproject.toml")
 
 # Exit statuses of `run` (and `report`): the portal's failures apart from the run's problems.
 EXIT_CONFORMS, EXIT_PORTAL_FAILED, EXIT_USAGE, EXIT_RUN_PROBLEM = 0, 1, 2, 3
@@ -45,10 +44,13 @@ def main() -> None:
 @click.option("--shard", default=None, metavar="K/N", help="Run only the K-th of N deterministic parts of the scenarios; `portalcheck merge` joins them.")
 @click.option("--shard-durations", type=click.Path(exists=True, dir_okay=False), default=None, metavar="RESULTS_JSON",
               help="Balance the shards by an earlier run's results.json (default: by count).")
+@click.option("--features", "feature_dirs", multiple=True, type=click.Path(exists=True, file_okay=False), metavar="DIR",
+              help="Your own feature files, run with the bundled ones (repeatable). Default: ./features, if there is one.")
+@click.option("--project-only", is_flag=True, help="Only your own features, not the bundled conformance suite.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(profile_path: str | None, workers: int | None, reports_dir: str, chromium_path: str | None,
         faults: tuple[str, ...], browser_ws: str | None, shard: str | None, shard_durations: str | None,
-        pytest_args: tuple[str, ...]) -> None:
+        feature_dirs: tuple[str, ...], project_only: bool, pytest_args: tuple[str, ...]) -> None:
     """Run the conformance suite against a portal and write its report.
 
     Without --profile the suite starts the bundled reference simulator. Everything after `--`
@@ -75,9 +77,11 @@ def run(profile_path: str | None, workers: int | None, reports_dir: str, chromiu
 
     profile = _load_profile(profile_path)
     _check_faults(faults, profile.is_reference)
+    paths = _feature_paths(feature_dirs, project_only)
     run_dir = new_run_folder(Path(reports_dir))
     args = [
-        str(FEATURES), "-v", "--rootdir", str(ROOT), "--run-dir", str(run_dir), "--profile", str(profile.path),
+        *map(str, paths), "-v", "--rootdir", str(Path.cwd()), *_pytest_config(),
+        "--run-dir", str(run_dir), "--profile", str(profile.path),
         *(["-n", str(workers)] if workers else []),
         *(["--chromium", str(Path(chromium_path).resolve())] if chromium_path else []),
         *(arg for name in faults for arg in ("--simulator-fault", name)),
@@ -119,6 +123,28 @@ def _conclude(run_dir: Path, status: int) -> int:
     if status in (pytest_exit.INTERRUPTED, pytest_exit.INTERNAL_ERROR):
         return EXIT_RUN_PROBLEM
     return exit_status
+
+
+def _feature_paths(asked: tuple[str, ...], project_only: bool) -> list[Path]:
+    """The bundled features (unless only the project's), then the project's own, each once."""
+    own = [Path(folder) for folder in asked] or ([Path("features")] if Path("features").is_dir() else [])
+    paths = [] if project_only else [bundled.features()]
+    for folder in own:
+        if folder.resolve() not in {path.resolve() for path in paths}:
+            paths.append(folder.resolve())
+    if not paths:
+        raise click.UsageError("--project-only, but there is no ./features and no --features DIR to run")
+    return paths
+
+
+def _pytest_config() -> list[str]:
+    """The pytest configuration of the directory the user runs from (its markers, its options):
+    the bundled features live elsewhere, where pytest would not look for it."""
+    for name in PYTEST_CONFIGS:
+        path = Path(name)
+        if path.is_file() and (name != "pyproject.toml" or "[tool.pytest.ini_options]" in path.read_text(encoding="utf-8")):
+            return ["-c", str(path.resolve())]
+    return ["-p", "no:cacheprovider"]
 
 
 def _load_profile(path: str | None) -> Profile:
@@ -223,6 +249,22 @@ def teeth_command(faults: tuple[str, ...], workers: int, reports_dir: str) -> No
         click.echo(f"portalcheck: not caught by their own rule: {', '.join(matrix.uncaught)}", err=True)
     click.echo(f"portalcheck: matrix at {html_path} ({matrix.duration_s:.0f} s)")
     sys.exit(0 if matrix.ok else 1)
+
+
+@main.command("init")
+@click.argument("folder", type=click.Path(file_okay=False))
+def init_command(folder: str) -> None:
+    """Start a QA project in FOLDER: a profile, features/ with an example, the pytest set-up."""
+    from .scaffold import ScaffoldError, init
+
+    try:
+        written = init(Path(folder))
+    except ScaffoldError as error:
+        click.echo(f"portalcheck: {error}", err=True)
+        sys.exit(EXIT_USAGE)
+    for path in written:
+        click.echo(f"portalcheck: wrote {path}")
+    click.echo(f"portalcheck: now `cd {folder}` and `portalcheck run` (or `portalcheck run --project-only`)")
 
 
 for _command in COMMANDS:

@@ -6,10 +6,8 @@ import dataclasses
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT / "docs" / "POLICY-v1.md"  # the reference rules, verbatim
-READING = ROOT / "docs" / "policy.md"  # our reading of them
-FEATURES = ROOT / "features"
+from . import bundled
+
 _SPEC_RULE = re.compile(r"^- ([A-Z]+-\d+)(?: (MUST|SHOULD|REF))?: (.*)$", re.M)
 _READING_RULE = re.compile(r"^- \*\*([A-Z]+-\d+)\*\* (MUST|SHOULD|REF) —", re.M)
 SECTION_LEVEL = "SHOULD"  # "Security of the implementation (SEC), all SHOULD"
@@ -22,28 +20,28 @@ class Rule:
     text: str
 
 
-def load(path: Path = SPEC) -> list[Rule]:
-    """The rules of the policy, in order, with their level and text."""
-    found = _SPEC_RULE.findall(path.read_text(encoding="utf-8"))
+def load(path: Path | None = None) -> list[Rule]:
+    """The rules of the policy, in order, with their level and text (default: the bundled text)."""
+    found = _SPEC_RULE.findall((path or bundled.docs() / "POLICY-v1.md").read_text(encoding="utf-8"))
     return [Rule(rule_id, level or SECTION_LEVEL, text.strip()) for rule_id, level, text in found]
 
 
-def read_in_docs(path: Path = READING) -> dict[str, str]:
+def read_in_docs(path: Path | None = None) -> dict[str, str]:
     """Rule ID -> level, as docs/policy.md states them."""
-    return dict(_READING_RULE.findall(path.read_text(encoding="utf-8")))
+    return dict(_READING_RULE.findall((path or bundled.docs() / "policy.md").read_text(encoding="utf-8")))
 
 
-def tagged_in_features(folder: Path = FEATURES) -> set[str]:
-    """The rule IDs that some scenario of the suite is tagged with."""
-    return {tag for path in folder.rglob("*.feature") for tag in re.findall(r"@([A-Z]+-\d+)\b", path.read_text(encoding="utf-8"))}
+def tagged_in_features(folder: Path | None = None) -> set[str]:
+    """The rule IDs that some scenario of the suite (default: the bundled one) is tagged with."""
+    return {tag for path in (folder or bundled.features()).rglob("*.feature") for tag in re.findall(r"@([A-Z]+-\d+)\b", path.read_text(encoding="utf-8"))}
 
 
-def scenario_counts(folder: Path = FEATURES) -> dict[str, int]:
+def scenario_counts(folder: Path | None = None) -> dict[str, int]:
     """Rule ID -> how many scenarios of the suite check it, an outline counting once per example."""
     from pytest_bdd.feature import get_features  # only the report needs the parser
 
     counts: dict[str, int] = {}
-    for feature in get_features([str(folder)]):
+    for feature in get_features([str(folder or bundled.features())]):
         for scenario in feature.scenarios.values():
             bound = sum(len(list(examples.as_contexts())) for examples in scenario.examples) or 1
             for tag in scenario.tags | feature.tags:

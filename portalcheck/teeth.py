@@ -25,9 +25,8 @@ import jinja2
 
 from simulator.faults import REGISTRY, Fault
 
-from . import report, rules
+from . import bundled, report, rules
 
-ROOT = Path(__file__).resolve().parent.parent
 RUN_TIMEOUT_S = 600.0  # one narrowed run takes seconds; this only stops a hung one
 INTERRUPT_GRACE_S = 30.0
 CONTROL = "control"  # the run without faults, and its folder
@@ -143,13 +142,13 @@ def run_suite(selected: Iterable[str], *, faults: Sequence[str] = (), run_dir: P
     chosen = tuple(selected)
     run_dir.mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-m", "pytest", str(ROOT / "features"), "-m", " or ".join(chosen),
-        "--rootdir", str(ROOT),
+        sys.executable, "-m", "pytest", str(bundled.features()), "-m", " or ".join(chosen),
+        "--rootdir", str(bundled.features().parent), "-p", "no:cacheprovider",
         "--run-dir", str(run_dir), "-q", "--no-header", "-rfE",
         *(arg for name in faults for arg in ("--simulator-fault", name)),
     ]
     started = time.monotonic()
-    exit_code, output = _run(command, timeout_s)
+    exit_code, output = _run(command, timeout_s, cwd=run_dir)
     duration = time.monotonic() - started
     (run_dir / "pytest.log").write_text(output)
     results_path = run_dir / "results.json"
@@ -224,13 +223,13 @@ def _level(rule_id: str) -> str:
     return next(rule.level for rule in rules.load() if rule.id == rule_id)
 
 
-def _run(command: list[str], timeout_s: float) -> tuple[int, str]:
+def _run(command: list[str], timeout_s: float, *, cwd: Path) -> tuple[int, str]:
     """Run `command`, interrupting it past `timeout_s` as Ctrl-C would.
 
     An interrupted pytest still tears down its fixtures, so the simulator and the browser it
     started stop with it; only one that ignores the interrupt is killed.
     """
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         output, _ = process.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:

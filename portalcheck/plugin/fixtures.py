@@ -19,7 +19,8 @@ from ..cast import Cast
 from ..control import ControlClient, SiteControl
 from ..profile import Profile
 from ..reference import ReferencePortal
-from .options import CAPABILITY_MARKS, load_profile
+from .markers import CAPABILITY_MARKS
+from .options import load_profile
 from .run_folder import run_dir
 
 CAST = pytest.StashKey[Cast]()

@@ -1,20 +1,17 @@
-"""The suite's command-line options and markers, and whether a pytest run is a run of record."""
+"""The suite's command-line options, and what they make of a pytest run: whether the suite is on
+at all, and whether the run keeps a record."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from .. import chromium, rules
+from .. import chromium
 from ..profile import Profile, ProfileError, load
-from ..shards import ShardError, ShardSelector
-
-CAPABILITY_MARKS = {"password": "password_login", "clock": "clock"}
-LEVEL_MARKS = ("must", "should", "ref")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("portalcheck", type="bool", default=False,
+                  help="turn the portalcheck suite (its fixtures, steps and checks) on for this project")
     group = parser.getgroup("portalcheck")
     group.addoption("--profile", default=None, help="target profile (TOML); default: the bundled simulator")
     group.addoption(
@@ -40,29 +37,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config: pytest.Config) -> None:
-    for rule in rules.load():
-        config.addinivalue_line("markers", f"{rule.id}: {rule.level} — {rule.text}")
-    for level in LEVEL_MARKS:
-        config.addinivalue_line("markers", f"{level}: a rule of level {level.upper()}")
-    for mark, capability in CAPABILITY_MARKS.items():
-        config.addinivalue_line("markers", f"{mark}: needs the target capability {capability}")
-    if config.getoption("shard"):
-        # In every process: under xdist the workers collect, and each computes the same split.
-        durations = config.getoption("shard_durations")
-        try:
-            selector = ShardSelector.from_options(config.getoption("shard"), Path(durations) if durations else None)
-        except ShardError as error:
-            raise pytest.UsageError(f"--shard: {error}") from None
-        config.pluginmanager.register(selector, "portalcheck-shard")
-
-
 def load_profile(config: pytest.Config) -> Profile:
     try:
         return load(config.getoption("profile"))
     except ProfileError as error:
         raise pytest.UsageError(str(error)) from None
+
+
+def is_on(config: pytest.Config) -> bool:
+    """Installed, the plugin is known to every pytest run; it acts only in runs that ask for it."""
+    asked = config.getoption("profile") or config.getoption("run_dir") or config.getoption("simulator_fault")
+    return bool(asked or config.getini("portalcheck"))
 
 
 def is_worker(config: pytest.Config) -> bool:

@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 
-from .. import rules
+from .. import bundled
 from ..merge import features_digest, run_manifest, write_run_manifest
 from ..results import ResultCollector
 from ..run_folders import new_run_folder
 from ..shards import parse_shard
 from .options import is_worker, keeps_a_record, load_profile
 
-ROOT = rules.ROOT
 
 RESULTS = "portalcheck-results"
 _MADE_HERE = pytest.StashKey[bool]()
@@ -52,14 +51,14 @@ def describe_run(config: pytest.Config) -> dict[str, Any]:
     return run_manifest(
         profile_path=profile.path, profile_name=profile.name,
         shard=parse_shard(shard) if shard else None,
-        features_digest=features_digest(suite_sources(), root=ROOT),
+        features_digest=features_digest(suite_sources(), root=bundled.features().parent),
         pytest_args=selection, durations_path=Path(durations) if durations else None,
     )
 
 
 def suite_sources() -> list[Path]:
-    """The files whose text decides what a run checks: the features and the steps."""
-    return [rules.FEATURES, ROOT / "steps"]
+    """The files whose text decides what a run checks: the bundled features and the steps."""
+    return [bundled.features(), bundled.steps()]
 
 
 @pytest.hookimpl(trylast=True)

@@ -1,0 +1,32 @@
+"""The markers a run of the suite knows (a rule ID, a level, a capability), and its shard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .. import rules
+from ..shards import ShardError, ShardSelector
+
+CAPABILITY_MARKS = {"password": "password_login", "clock": "clock"}
+LEVEL_MARKS = ("must", "should", "ref")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.option.strict_markers = True  # a tag nobody registered is an error, in QA's features too
+    for rule in rules.load():
+        config.addinivalue_line("markers", f"{rule.id}: {rule.level} — {rule.text}")
+    for level in LEVEL_MARKS:
+        config.addinivalue_line("markers", f"{level}: a rule of level {level.upper()}")
+    for mark, capability in CAPABILITY_MARKS.items():
+        config.addinivalue_line("markers", f"{mark}: needs the target capability {capability}")
+    if config.getoption("shard"):
+        # In every process: under xdist the workers collect, and each computes the same split.
+        durations = config.getoption("shard_durations")
+        try:
+            selector = ShardSelector.from_options(config.getoption("shard"), Path(durations) if durations else None)
+        except ShardError as error:
+            raise pytest.UsageError(f"--shard: {error}") from None
+        config.pluginmanager.register(selector, "portalcheck-shard")
