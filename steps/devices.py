@@ -226,9 +226,13 @@ class Device:
         return self.page.locator(self.profile.selectors[name])
 
     def state(self) -> PageState:
-        """Wait until the page is drawn and one of the known page markers shows, and name it
-        (UNKNOWN on timeout)."""
-        self.settle()
+        """Wait until one of the known page markers shows, and name it (UNKNOWN on timeout).
+
+        A page with requests in flight is let draw their answers first; markers show only once a
+        view is drawn, so a page still loading has none to mistake.
+        """
+        if self._pending:
+            self.settle()
         markers = [state for state in PageState if state is not PageState.UNKNOWN]
         combined = self.selector(markers[0].value)
         for state in markers[1:]:

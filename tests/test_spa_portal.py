@@ -160,9 +160,11 @@ def run_suite(portal: SpaPortal, folder: Path, *pytest_args: str) -> tuple[subpr
          "--", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", *pytest_args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT_S,
     )
-    runs = [path for path in (folder / "reports").iterdir() if path.is_dir() and not path.is_symlink()]
-    summary = json.loads((runs[0] / "summary.json").read_text()) if len(runs) == 1 else {}
-    return finished, summary
+    summaries = [path / "summary.json" for path in (folder / "reports").iterdir() if path.is_dir() and not path.is_symlink()]
+    assert len(summaries) == 1 and summaries[0].exists(), (
+        f"the run wrote no summary: {summaries}\n{(finished.stdout + finished.stderr)[-8000:]}"
+    )
+    return finished, json.loads(summaries[0].read_text())
 
 
 def test_the_whole_suite_passes_against_the_spa_portal(spa_portal: SpaPortal, tmp_path: Path) -> None:
