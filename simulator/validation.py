@@ -12,11 +12,14 @@ MIN_PASSWORD = 8
 
 # The local part is an ASCII dot-atom (RFC 5322): anything else (commas, comments, quotes,
 # non-ASCII) cannot go into a To header or an SMTP RCPT unchanged, so it is refused here.
+# The pieces are public so that the OpenAPI document states the very same patterns.
 EMAIL_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_EMAIL_RE = re.compile(rf"(?=[^@]{{1,64}}@){EMAIL_ATOM}(?:\.{EMAIL_ATOM})*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+EMAIL_DOMAIN = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+"
+_EMAIL_RE = re.compile(rf"(?=[^@]{{1,64}}@){EMAIL_ATOM}(?:\.{EMAIL_ATOM})*@{EMAIL_DOMAIN}")
 # A name is one line of text: no C0 or C1 control characters (CR, LF, NEL, ...) nor Unicode's
-# line and paragraph separators.
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# line and paragraph separators (what goes inside a regex's [...]).
+NOT_IN_A_LINE = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_CONTROL_RE = re.compile(rf"[{NOT_IN_A_LINE}]")
 # JSON's "\ud800" escapes decode to lone UTF-16 surrogates: Python holds them in a str, but no
 # UTF-8 encoder (SQLite, argon2, a response) can write them, so they are refused at the door.
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
