@@ -1,0 +1,6 @@
+"""The explorer (issue 11): random walks through CONTRACT v1, judged by a model of POLICY v1.
+
+`model` predicts, `walk` acts and observes through the contract, `machine` lets Hypothesis drive
+and shrink the walks, `gherkin` writes a finding in the suite's own step language, `command` is
+the `portalcheck explore` command. Nothing is imported here: importing the package starts nothing.
+"""

@@ -1,0 +1,465 @@
+"""One walk: a test site of its own, its customers' devices and mailboxes, and the model's state.
+
+`Walk.step(action)` reads the site's clock, asks the model what the portal must show, performs
+the action through CONTRACT v1 only (control API, mail sink, browser with the profile's
+selectors), observes every channel and returns what contradicts the model.
+
+The site's clock runs on while a walk acts, so the time at which the portal decided lies a
+little after the reading taken before the action. The model is asked at that reading and at
+`SLACK_S` either side of it; when they differ (the action fell on a boundary) the portal may take
+either branch, and the walk goes on with the one it took.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+import secrets
+import time
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from playwright.sync_api import BrowserContext, Page, Response
+from playwright.sync_api import Error as PlaywrightError
+
+from ..control import ControlError, SiteControl
+from . import actions as act
+from . import model
+from .target import Target
+
+SLACK_S = 1.5
+# The page markers of the profile, most specific first (a notice may sit on the sign-in page).
+MARKERS = (
+    ("signed_in", model.ACCOUNT), ("choose_password", "choose_password"), ("verify_device", model.VERIFY),
+    ("link_problem", model.PROBLEM), ("login_link_sent", model.SENT), ("signed_out", model.SIGNED_OUT),
+)
+MAIL_ACTIONS = (act.Invite, act.Subscribe, act.SendAccountEmail, act.AskForLoginLink, act.AskFromVerifyPage,
+                act.CompareLoginLinkAnswers)
+
+
+@dataclasses.dataclass(frozen=True)
+class Contradiction:
+    """The portal showed something the model rules out."""
+
+    step: int
+    action: act.Action
+    rule: str
+    channel: str
+    expected: Any
+    observed: Any
+    why: str
+
+    def describe(self) -> str:
+        return (f"step {self.step + 1} ({self.action.kind}): {self.rule}: {self.why}; on {self.channel}"
+                f" expected {self.expected!r}, observed {self.observed!r}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"step": self.step, "rule": self.rule, "channel": self.channel, "expected": _plain(self.expected),
+                "observed": _plain(self.observed), "why": self.why}
+
+
+def _plain(value: Any) -> Any:
+    return [_plain(item) for item in value] if isinstance(value, (tuple, list)) else value
+
+
+class Walk:
+    """A walk against one target. Call `close()` when done: it deletes the site."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.profile = target.profile
+        self._site: SiteControl | None = None
+        self._other_site: SiteControl | None = None
+        self.state: model.State | None = None
+        self.taken: list[act.Action] = []
+        self.emails: dict[str, str] = {}  # customer name -> address
+        self.ids: dict[str, int] = {}  # customer name -> the control API's id
+        self._contexts: dict[str, tuple[BrowserContext, Page]] = {}
+        self._link_urls: dict[int, str] = {}  # model link id -> the URL its email carried
+        self._answers: list[tuple[Any, ...]] = []
+        self._suffix = secrets.token_hex(4)
+        self.emails[model.UNKNOWN] = f"someone.{self._suffix}@example.com"
+
+    # -- the site and its clock -------------------------------------------------------------------
+
+    @property
+    def site(self) -> SiteControl:
+        if self._site is None:
+            self._site = SiteControl.create(self.target.control)
+            self.state = model.initial(self.clock(), self._site.policy())
+        return self._site
+
+    def clock(self) -> float:
+        """The site's clock, as the control API reads it (CONTRACT v1 `GET /clock`)."""
+        now = self.site.call("GET", "/clock")["now"]
+        return datetime.datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp()
+
+    def close(self) -> None:
+        for context, _ in self._contexts.values():
+            try:
+                context.close()
+            except PlaywrightError:
+                pass
+        self._contexts.clear()
+        for site in (self._site, self._other_site):
+            if site is not None:
+                try:
+                    site.delete()
+                except ControlError:
+                    pass
+
+    # -- one step -------------------------------------------------------------------------------
+
+    def step(self, action: act.Action) -> list[Contradiction]:
+        """Perform `action`, and return every contradiction of the model it showed (none: agreed)."""
+        self.site  # the site exists before the clock is read
+        assert self.state is not None
+        now = self.clock()
+        candidates = [model.apply(self.state, action, now + shift) for shift in (0.0, -SLACK_S, SLACK_S)]
+        index = len(self.taken)
+        self.taken.append(action)
+        cursor = self._cursor()
+        observed, problems = self._perform(action, candidates[0][2])
+        observed["mail"] = self._arrived(action, cursor, candidates[0][2])
+        mismatch_sets = [self._mismatches(index, action, expects, observed) for _, expects, _ in candidates]
+        chosen = next((i for i, found in enumerate(mismatch_sets) if not found), 0)
+        state, expects, sent = candidates[chosen]
+        contradictions = list(mismatch_sets[chosen])
+        if not any(found.channel == "mail" for found in contradictions):
+            contradictions += self._check_links(index, action, sent, expects, observed)
+        contradictions += [Contradiction(index, action, rule, channel, expected, seen, why) for rule, channel, expected, seen, why in problems]
+        self.state = state
+        return contradictions
+
+    def _cursor(self) -> int:
+        return self.target.sink.mailbox(self.emails[model.UNKNOWN]).cursor()
+
+    def _mismatches(self, index: int, action: act.Action, expects: list[model.Expect], observed: dict[str, Any]) -> list[Contradiction]:
+        found = []
+        for expect in expects:
+            if expect.channel not in observed:
+                continue
+            seen = observed[expect.channel]
+            if isinstance(expect.value, str) and expect.value.startswith("not:"):
+                agrees = seen != expect.value[4:]
+            else:
+                agrees = seen == expect.value
+            if not agrees:
+                found.append(Contradiction(index, action, expect.rule, expect.channel, expect.value, seen, expect.why))
+        return found
+
+    # -- acting ---------------------------------------------------------------------------------
+
+    def _perform(self, action: act.Action, sent: list[model.Mail]) -> tuple[dict[str, Any], list[tuple[str, str, Any, Any, str]]]:
+        """Do it through the contract; what each channel showed, and breaches no model is needed for."""
+        observed: dict[str, Any] = {}
+        problems: list[tuple[str, str, Any, Any, str]] = []
+        if isinstance(action, act.AddCustomer):
+            email = f"{action.customer.lower()}.{self._suffix}@example.com"
+            answer, status = self._control("POST", "/customers", {"email": email, "first_name": action.customer, "last_name": "Walker"})
+            self.emails[action.customer] = email
+            if status == 201:
+                self.ids[action.customer] = answer["id"]
+            observed["status"] = status
+        elif isinstance(action, (act.Invite, act.Revoke, act.Subscribe, act.SendAccountEmail, act.ReadManagementLink)):
+            method, path, body = {
+                act.Invite: ("POST", "/invitations", None), act.Revoke: ("DELETE", "/invitations", None),
+                act.Subscribe: ("POST", "/subscriptions", {"product": "Monthly plan"}),
+                act.SendAccountEmail: ("POST", "/management_link_emails", None),
+                act.ReadManagementLink: ("GET", "/management_link", None),
+            }[type(action)]
+            answer, status = self._control(method, f"/customers/{self.ids[action.customer]}{path}", body)
+            observed["status"] = status
+            if isinstance(action, act.ReadManagementLink) and status == 200:
+                observed["handed_url"] = answer["url"]
+        elif isinstance(action, act.SetPolicy):
+            _, observed["status"] = self._control("PUT", "/policy", {action.key: action.value})
+        elif isinstance(action, act.AdvanceClock):
+            _, observed["status"] = self._control("POST", "/clock/advance", {"seconds": action.seconds})
+        elif isinstance(action, act.KeepManagementUrl):
+            pass  # she only keeps what her latest email holds
+        elif isinstance(action, act.CompareLoginLinkAnswers):
+            answers = []
+            for who in (action.first, action.second, model.UNKNOWN):
+                page, responses = self._page("someone", "laptop")
+                page.goto(self._page_url("sign_in"), wait_until="domcontentloaded")
+                self._submit_login_link(page, self.emails[who])
+                text = page.locator("body").inner_text()
+                masked = " ".join(re.sub(re.escape(self.emails[who]), "<address>", text, flags=re.IGNORECASE).split())
+                answers.append((self._final_status(responses), self._marker(page), masked))
+                problems += self._http_problems(responses, token=None)
+            observed["alike"] = len(set(answers)) == 1
+            observed["answers"] = answers
+        else:
+            observed.update(self._browse(action, problems))
+        return observed, problems
+
+    def _control(self, method: str, path: str, body: Any = None) -> tuple[Any, int]:
+        answer = self.site.call(method, path, body, expect=tuple(range(200, 600)))
+        return answer, self.site.client.calls[-1].status
+
+    def _browse(self, action: Any, problems: list[tuple[str, str, Any, Any, str]]) -> dict[str, Any]:
+        key = model.device_key(action.customer, action.device)
+        page, responses = self._page(action.customer, action.device)
+        before = self._session_cookie(key)
+        token: str | None = None
+        if isinstance(action, act.OpenEmailLink):
+            url = self._email_link_url(action)
+            token = _token(url, self.profile.emails[action.link].action_link)
+            if action.damage:
+                damaged = {"cut short": token[: len(token) // 2], "garbled": "".join(reversed(token))[:-2] + "%%"}[action.damage]
+                url, token = url.replace(token, damaged, 1), None
+            self._goto(page, url)
+        elif isinstance(action, act.OpenManagementUrl):
+            url = self._management_url(action)
+            token = _token(url, self.profile.management_url)
+            if action.tamper:
+                url, token = self._tampered(url, action.tamper), None
+            self._goto(page, url)
+        elif isinstance(action, act.AskForLoginLink):
+            self._goto(page, self._page_url("sign_in"))
+            del responses[:]
+            self._submit_login_link(page, self.emails[action.customer])
+        elif isinstance(action, act.AskFromVerifyPage):
+            if self._marker(page) == model.VERIFY:
+                del responses[:]
+                self._press(page, "verify_request_submit")
+        elif isinstance(action, act.VisitPortal):
+            self._goto(page, self._page_url("home"))
+        elif isinstance(action, act.SignOut):
+            self._goto(page, self._page_url("home"))
+            if self._marker(page) == model.ACCOUNT:
+                self._press(page, "sign_out")
+        state = self._marker(page)
+        observed: dict[str, Any] = {f"page:{key}": state}
+        if state != model.SENT:  # the "check your email" page rightly repeats the address typed
+            observed[f"account:{key}"] = self._details_shown(page, state)
+        if self.profile.session_cookie:
+            after = self._session_cookie(key)
+            observed[f"new_session:{key}"] = bool(after) and after != before
+        problems += self._http_problems(responses, token=token)
+        if token is not None and token in page.url:
+            problems.append(("SEC-3", f"url:{key}", "a URL without the token", page.url, "a page reached through a token redirects to a URL without it"))
+        return observed
+
+    # -- the browser ----------------------------------------------------------------------------
+
+    def _page(self, customer: str, device: str) -> tuple[Page, list[Response]]:
+        key = model.device_key(customer, device)
+        if key not in self._contexts:
+            context = self.target.browser.new_context(locale="en-GB", timezone_id="UTC")
+            page = context.new_page()
+            page.set_default_timeout(self.profile.page_timeout_s * 1000)
+            responses: list[Response] = []
+            page.on("response", lambda response, kept=responses: kept.append(response)
+                    if response.request.resource_type == "document" else None)
+            setattr(page, "_explore_responses", responses)
+            self._contexts[key] = (context, page)
+        page = self._contexts[key][1]
+        return page, getattr(page, "_explore_responses")
+
+    def _goto(self, page: Page, url: str) -> None:
+        del getattr(page, "_explore_responses")[:]
+        page.goto(url, wait_until="domcontentloaded")
+
+    def _press(self, page: Page, button: str) -> None:
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            page.locator(self.profile.selectors[button]).first.click()
+
+    def _submit_login_link(self, page: Page, address: str) -> None:
+        del getattr(page, "_explore_responses")[:]
+        form = page.locator(self.profile.selectors["login_link_form"])
+        form.locator(self.profile.selectors["login_link_email"]).fill(address)
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            form.locator(self.profile.selectors["login_link_submit"]).click()
+
+    def _marker(self, page: Page) -> str:
+        """Which of the profile's page markers shows ("unknown" when none does in time)."""
+        locators = [page.locator(self.profile.selectors[name]) for name, _ in MARKERS]
+        combined = locators[0]
+        for locator in locators[1:]:
+            combined = combined.or_(locator)
+        try:
+            combined.first.wait_for(state="visible")
+        except PlaywrightError:
+            return "unknown"
+        for locator, (_, state) in zip(locators, MARKERS):
+            if locator.first.is_visible():
+                return state
+        return "unknown"
+
+    def _details_shown(self, page: Page, state: str) -> str | None:
+        """Whose details the page shows: on the account page its account region, else anywhere."""
+        if state == model.ACCOUNT:
+            text = page.locator(self.profile.selectors["signed_in_customer"]).first.inner_text()
+        else:
+            text = page.locator("body").inner_text()
+        text = text.lower()
+        shown = [name for name, email in self.emails.items() if name != model.UNKNOWN and email.lower() in text]
+        if state == model.ACCOUNT and not shown:
+            return "nobody named"
+        return shown[0] if shown else None
+
+    def _session_cookie(self, key: str) -> str:
+        if key not in self._contexts or not self.profile.session_cookie:
+            return ""
+        jar = self._contexts[key][0].cookies()
+        return next((cookie["value"] for cookie in jar if cookie["name"] == self.profile.session_cookie and cookie["value"]), "")
+
+    def _page_url(self, page: str) -> str:
+        return self.site.portal_url + self.profile.pages[page]
+
+    def _final_status(self, responses: list[Response]) -> int | None:
+        return responses[-1].status if responses else None
+
+    def _http_problems(self, responses: list[Response], *, token: str | None) -> list[tuple[str, str, Any, Any, str]]:
+        """SEC-5: never a 5xx; SES-5: session cookies HttpOnly and SameSite=Lax; SEC-3: a token's page asks for no referrer."""
+        problems = []
+        for response in responses:
+            if response.status >= 500:
+                problems.append(("SEC-5", "status", "no 5xx", f"{response.status} from {response.url}", "the portal never answers with a server error"))
+            for header in response.headers_array():
+                if header["name"].lower() != "set-cookie":
+                    continue
+                name = header["value"].split("=", 1)[0].strip()
+                if self.profile.session_cookie and name != self.profile.session_cookie:
+                    continue
+                attributes = {part.strip().lower().replace(" ", "") for part in header["value"].split(";")[1:]}
+                if "httponly" not in attributes or not attributes & {"samesite=lax", "samesite=strict"}:
+                    problems.append(("SES-5", "cookies", "HttpOnly; SameSite=Lax", header["value"].split(";", 1)[-1].strip(),
+                                     f"the session cookie {name} is set HttpOnly and SameSite=Lax"))
+        if token is not None and responses:
+            policy = responses[0].headers.get("referrer-policy", "")
+            if "no-referrer" not in policy.split(","):
+                problems.append(("SEC-3", "referrer-policy", "no-referrer", policy or None, "a page reached through a token asks for no referrer"))
+        return problems
+
+    # -- links ----------------------------------------------------------------------------------
+
+    def _email_link_url(self, action: act.OpenEmailLink) -> str:
+        assert self.state is not None
+        mail = self.state.mail_of(action.customer, action.link)
+        chosen = mail[0] if action.which == "first" else mail[-1]
+        assert chosen.action_link is not None
+        return self._link_urls[chosen.action_link]
+
+    def _management_url(self, action: act.OpenManagementUrl) -> str:
+        assert self.state is not None
+        if action.source == "kept":
+            return self._link_urls[self.state.kept[action.customer]]
+        return self._link_urls[self.state.mail_of(action.customer)[-1].management_link]
+
+    def _tampered(self, url: str, tamper: str) -> str:
+        """The URL with one part changed: a path segment under the site, a query value, or the site."""
+        if tamper == "site":
+            if self._other_site is None:
+                self._other_site = SiteControl.create(self.target.control)
+            return url.replace(self.site.portal_url, self._other_site.portal_url, 1)
+        what, _, number = tamper.partition(":")
+        parts = urlsplit(url)
+        base = urlsplit(self.site.portal_url).path.rstrip("/")
+        segments = parts.path[len(base):].strip("/").split("/")
+        if what == "query":
+            query = parse_qsl(parts.query, keep_blank_values=True)
+            if query:
+                k = int(number) % len(query)
+                query[k] = (query[k][0], _changed(query[k][1]))
+                return urlunsplit(parts._replace(query=urlencode(query)))
+            what = "segment"
+        k = int(number) % len(segments)
+        segments[k] = _changed(segments[k])
+        return urlunsplit(parts._replace(path=base + "/" + "/".join(segments)))
+
+    def _arrived(self, action: act.Action, cursor: int, sent: list[model.Mail]) -> tuple[tuple[str, str], ...]:
+        """The emails that arrived for the walk's addresses since `cursor`: the predicted ones
+        are awaited; after an action that may send mail, any other is watched for a while."""
+        timeout = self.profile.mail_timeout_s
+        for mail in sent:
+            box = self.target.sink.mailbox(self.emails[mail.to])
+            try:
+                box.wait_for(subject=self.profile.emails[mail.kind].subject.pattern, after=cursor, timeout=timeout)
+            except Exception:  # MailTimeout: what came instead is judged below
+                timeout = 0.1
+        if isinstance(action, MAIL_ACTIONS):
+            deadline = time.monotonic() + self.profile.mail_quiet_s
+            for who in self._watched(action):
+                try:
+                    self.target.sink.mailbox(self.emails[who]).expect_none(after=self._after_expected(who, cursor, sent), within=max(0.0, deadline - time.monotonic()))
+                except AssertionError:
+                    pass  # an extra email: judged below
+        self._arrivals = []
+        found = []
+        for who, email in self.emails.items():
+            for message in self.target.sink.mailbox(email).messages():
+                if message.seq > cursor:
+                    kind = next((kind for kind, spec in self.profile.emails.items() if spec.subject.search(message.subject)), "other")
+                    found.append((who, kind))
+                    self._arrivals.append((message.seq, who, kind, message))
+        self._arrivals.sort(key=lambda item: item[0])
+        return tuple(sorted(found))
+
+    def _watched(self, action: act.Action) -> list[str]:
+        if isinstance(action, act.CompareLoginLinkAnswers):
+            return [action.first, action.second, model.UNKNOWN]
+        return [getattr(action, "customer")]
+
+    def _after_expected(self, who: str, cursor: int, sent: list[model.Mail]) -> int:
+        box = self.target.sink.mailbox(self.emails[who])
+        seqs = [message.seq for message in box.messages() if message.seq > cursor]
+        return max(seqs, default=cursor)
+
+    def _check_links(self, index: int, action: act.Action, sent: list[model.Mail], expects: list[model.Expect],
+                     observed: dict[str, Any]) -> list[Contradiction]:
+        """Learn the URLs the emails carried, and hold the management URLs to MU-6: the same
+        link is the same URL, a new link a URL never handed out before."""
+        found: list[Contradiction] = []
+        arrivals = list(self._arrivals)
+        handed: list[tuple[int, str, str]] = []
+        for mail in sent:
+            match = next(item for item in arrivals if item[1] == mail.to and item[2] == mail.kind)
+            arrivals.remove(match)
+            message = match[3]
+            try:
+                if mail.action_link is not None:
+                    pattern = self.profile.emails[mail.kind].action_link
+                    assert pattern is not None
+                    self._link_urls[mail.action_link] = message.link(pattern.pattern).url
+                handed.append((mail.management_link, message.link(self.profile.management_url.pattern).url, "MU-1"))
+            except LookupError as error:
+                found.append(Contradiction(index, action, "INV-3" if mail.kind == "invitation" else "LL-3" if mail.kind == "login_link" else "MU-1",
+                                           "mail links", "an action link and the management URL", str(error).split(";")[0], "every portal email carries its links"))
+        if "handed_url" in observed:
+            ml_id = next(expect.value for expect in expects if expect.channel == "handed")
+            handed.append((ml_id, observed["handed_url"], "MU-6"))
+        for ml_id, url, rule in handed:
+            known = self._link_urls.get(ml_id)
+            if known is not None and known != url:
+                found.append(Contradiction(index, action, "MU-6", "management URL", known, url,
+                                           "the same management URL is handed out until management_link_refresh_s after its creation"))
+            elif known is None and url in self._link_urls.values():
+                found.append(Contradiction(index, action, "MU-6", "management URL", "a new URL", url,
+                                           "after management_link_refresh_s a new management URL is made"))
+            else:
+                self._link_urls[ml_id] = url
+        return found
+
+
+def _token(url: str, pattern: re.Pattern[str] | None) -> str:
+    """The secret part of a link: the profile pattern's `token` group, else the longest part of the URL."""
+    found = pattern.search(url) if pattern is not None and "token" in pattern.groupindex else None
+    if found is not None and found.group("token"):
+        return found.group("token")
+    parts = urlsplit(url)
+    candidates = [segment for segment in parts.path.split("/") if segment] + [value for _, value in parse_qsl(parts.query)]
+    return max(candidates, key=len, default="")
+
+
+def _changed(part: str) -> str:
+    """One part of a URL, changed as a tamperer would: a number plus one, else a middle character."""
+    if part.isdigit():
+        return str(int(part) + 1)
+    if not part:
+        return "x"
+    middle = len(part) // 2
+    return part[:middle] + ("A" if part[middle] != "A" else "B") + part[middle + 1:]
