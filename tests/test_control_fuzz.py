@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from schemathesis.engine import Status, events, from_schema
 
 from simulator.middleware import SECURITY_HEADERS
+from simulator.openapi import DOCUMENT
 
 # -- Schemathesis against the running simulator ----------------------------------------------
 
@@ -58,13 +59,16 @@ def fuzz_config(token: str, *, site: str, customer: str, doomed_site: str, examp
     )
 
 
-def run_schemathesis(schema: Any) -> tuple[collections.Counter[str], list[str]]:
-    """Cases run per phase, and one line per distinct failure (check, operation, title)."""
+def run_schemathesis(schema: Any) -> tuple[collections.Counter[str], set[str], list[str]]:
+    """Cases run per phase, the operations fuzzed, and one line per distinct failure."""
     cases: collections.Counter[str] = collections.Counter()
+    fuzzed: set[str] = set()
     failures: set[str] = set()
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             cases[event.phase.name] += len(event.recorder.cases)
+            if event.phase.name == "FUZZING" and event.recorder.cases and event.label:
+                fuzzed.add(event.label)
             for checks in event.recorder.checks.values():
                 for check in checks:
                     if check.status == Status.FAILURE:
@@ -74,7 +78,7 @@ def run_schemathesis(schema: Any) -> tuple[collections.Counter[str], list[str]]:
             failures.add(f"schemathesis could not test {event.label}: {event.value}")
         elif isinstance(event, events.FatalError):
             failures.add(f"schemathesis could not run: {event.exception}")
-    return cases, sorted(failures)
+    return cases, fuzzed, sorted(failures)
 
 
 def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(simulator_served: Any) -> None:
@@ -90,11 +94,13 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_answer(simulator
     )
     schema = schemathesis.openapi.from_url(f"{simulator_served.url}/control/openapi.json", config=config)
 
-    cases, failures = run_schemathesis(schema)
+    cases, fuzzed, failures = run_schemathesis(schema)
 
     print(f"\nschemathesis: {sum(cases.values())} cases {dict(cases)}, {len(failures)} findings")
     assert not failures, "\n".join(failures)
     assert sum(cases.values()) >= MIN_CASES, cases
+    documented = {f"{method.upper()} {path}" for path, methods in DOCUMENT["paths"].items() for method in methods}
+    assert fuzzed == documented, documented ^ fuzzed
     assert set(cases) >= {"COVERAGE", "FUZZING", "STATEFUL_TESTING"}, cases
 
 
