@@ -6,6 +6,7 @@ import datetime
 import json
 import shutil
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -73,11 +74,12 @@ def run(profile_path: str | None, workers: int | None, reports_dir: str, chromiu
       3  the verdicts are incomplete: nothing was selected, a feature file did not collect,
          or something on the suite's side went wrong (ERROR: the browser, the sink, a step)
     """
-    import pytest
-
     profile = _load_profile(profile_path)
     _check_faults(faults, profile.is_reference)
     paths = _feature_paths(feature_dirs, project_only)
+    if _lint(paths):
+        click.echo("portalcheck: the feature files have the errors above: nothing was run", err=True)
+        sys.exit(EXIT_RUN_PROBLEM)
     run_dir = new_run_folder(Path(reports_dir))
     args = [
         *map(str, paths), "-v", "--rootdir", str(Path.cwd()), *_pytest_config(),
@@ -90,8 +92,13 @@ def run(profile_path: str | None, workers: int | None, reports_dir: str, chromiu
         *(["--shard-durations", str(Path(shard_durations).resolve())] if shard_durations else []),
         *pytest_args,
     ]
-    click.echo(f"portalcheck: running the suite against {profile.name} ({profile.path})")
-    status = int(pytest.main(args))
+    click.echo(f"portalcheck: running the suite against {profile.name} ({profile.path})", err=True)
+    # pytest in a process of its own: this one has imported the steps (to check the features),
+    # which pytest could then no longer rewrite for its assertion messages.
+    try:
+        status = subprocess.run([sys.executable, "-m", "pytest", *args]).returncode
+    except KeyboardInterrupt:  # the child got the Ctrl-C too, and stops with its own report
+        status = int(pytest_exit.INTERRUPTED)
     sys.exit(_conclude(run_dir, status))
 
 
@@ -123,6 +130,16 @@ def _conclude(run_dir: Path, status: int) -> int:
     if status in (pytest_exit.INTERRUPTED, pytest_exit.INTERNAL_ERROR):
         return EXIT_RUN_PROBLEM
     return exit_status
+
+
+def _lint(paths: list[Path]) -> list[str]:
+    """Print what `portalcheck check` finds in `paths`; the errors among it."""
+    from . import lint
+
+    findings = lint.check(paths, markers=lint.registered_markers(Path("pytest.ini")))
+    for finding in findings:
+        click.echo(f"portalcheck: {finding}", err=True)
+    return [str(finding) for finding in findings if finding.severity == "error"]
 
 
 def _feature_paths(asked: tuple[str, ...], project_only: bool) -> list[Path]:
@@ -249,6 +266,36 @@ def teeth_command(faults: tuple[str, ...], workers: int, reports_dir: str) -> No
         click.echo(f"portalcheck: not caught by their own rule: {', '.join(matrix.uncaught)}", err=True)
     click.echo(f"portalcheck: matrix at {html_path} ({matrix.duration_s:.0f} s)")
     sys.exit(0 if matrix.ok else 1)
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+def check_command(paths: tuple[str, ...]) -> None:
+    """Check feature files without a browser or a target: Gherkin, steps, tags, @clock, outlines.
+
+    PATHS default to ./features, else the bundled features. Exits 1 when there is an error (a
+    scenario without a rule tag is only a notice).
+    """
+    chosen = [Path(path) for path in paths] or [Path("features") if Path("features").is_dir() else bundled.features()]
+    errors = _lint(chosen)
+    click.echo(f"portalcheck: {len(errors)} error(s) in {', '.join(map(str, chosen))}")
+    sys.exit(1 if errors else 0)
+
+
+@main.command("steps")
+@click.option("--format", "fmt", type=click.Choice(["text", "md"]), default="text", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to this file instead of the terminal.")
+def steps_command(fmt: str, out: str | None) -> None:
+    """List every step the features may use: wording, placeholders, what it does, an example."""
+    from . import catalogue
+
+    steps = catalogue.load_steps()
+    text = catalogue.as_markdown(steps) if fmt == "md" else catalogue.as_text(steps)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"portalcheck: {len(steps)} steps written to {out}")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command("init")
