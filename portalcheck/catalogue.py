@@ -91,7 +91,9 @@ def used_steps(features: Iterable[Any]) -> Iterable[tuple[Any, str]]:
 
 
 def _first_line(text: str | None) -> str:
-    return (text or "").strip().splitlines()[0].strip() if text and text.strip() else ""
+    """A docstring's first sentence, on one line."""
+    paragraph = " ".join(line.strip() for line in (text or "").strip().split("\n\n")[0].splitlines())
+    return re.split(r"(?<=[.:;])\s", paragraph, maxsplit=1)[0]
 
 
 def as_markdown(steps: list[StepDefinition]) -> str:

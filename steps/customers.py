@@ -16,22 +16,26 @@ from .tasks import AcceptTheInvitation, ChooseAPassword, CreateASubscription, In
 
 @given(phrase(r"{WHO} is a customer"))
 def _(cast: Cast, who: str) -> None:
+    """The customer is registered with the site (a faker identity); nothing is sent."""
     cast[who]  # registers her with the site, with a faker identity
 
 
 @given(phrase(r"{WHO} was invited"))
 def _(cast: Cast, who: str) -> None:
+    """The merchant invites the customer; her invitation has arrived."""
     cast.merchant.attempts_to(Invite(cast[who]))
 
 
 @given(phrase(r"{WHO} was invited (?P<times>\d+) times"))
 def _(cast: Cast, who: str, times: str) -> None:
+    """The merchant invites the customer that many times; each invitation has arrived."""
     customer = cast[who]
     cast.merchant.attempts_to(*[Invite(customer)] * int(times))
 
 
 @given(phrase(r"{WHO} accepted {WHOSE} invitation on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """Invited, she opened the invitation on that device (choosing a password if asked) and sees her account."""
     customer = cast[who]
     cast.merchant.attempts_to(Invite(customer))
     customer.attempts_to(AcceptTheInvitation(on=device))
@@ -44,6 +48,7 @@ def _(cast: Cast, who: str, device: str) -> None:
 
 @given(phrase(r"(?P<who>[A-Z][a-z]+)'s portal access was revoked"))
 def _(cast: Cast, who: str) -> None:
+    """The customer was invited, then the merchant revoked her portal access."""
     customer = cast[who]
     cast.merchant.attempts_to(Invite(customer), RevokeAccess(customer))
 
@@ -51,32 +56,38 @@ def _(cast: Cast, who: str) -> None:
 @given(phrase(r"the merchant revoked {WHO}'s portal access"))
 @when(phrase(r"the merchant revokes {WHO}'s portal access"))
 def _(cast: Cast, who: str) -> None:
+    """The merchant revokes the customer's portal access through the control API."""
     cast.merchant.attempts_to(RevokeAccess(cast[who]))
 
 
 @given(phrase(r"the merchant invited {WHO} again"))
 @when(phrase(r"the merchant invites {WHO}(?: again)?"))
 def _(cast: Cast, who: str) -> None:
+    """The merchant invites the customer again (the portal may refuse: too many invitations)."""
     cast.merchant.attempts_to(Invite(cast[who], expect=(202, 422)))
 
 
 @when(phrase(r"a subscription is created for {WHO}"))
 def _(cast: Cast, who: str) -> None:
+    """The merchant creates a subscription for the customer (which may invite her automatically)."""
     cast.merchant.attempts_to(CreateASubscription(cast[who]))
 
 
 @when(phrase(r"the merchant sends {WHO} an account email"))
 def _(cast: Cast, who: str) -> None:
+    """The merchant sends the customer an account email (one that carries her management URL)."""
     cast.merchant.attempts_to(SendAnAccountEmail(cast[who]))
 
 
 @then(phrase(r"the merchant is told there were too many invitations"))
 def _(cast: Cast) -> None:
+    """The last invitation was refused as one too many (422)."""
     status = cast.merchant.recall("last status")
     assert status == 422, f"a sixth invitation within 30 minutes should be refused with 422, not {status}"
 
 
 @then(phrase(r"{WHOSE} email address is verified"))
 def _(cast: Cast) -> None:
+    """The control API reports the customer's email address as verified."""
     record = cast.merchant.asks(TheCustomerRecord(cast["she"]))
     assert record["email_verified"] is True, f"the control API says the email is not verified: {record}"

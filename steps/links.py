@@ -25,32 +25,38 @@ from .tasks import (
 
 @when(phrase(r"{WHO} accepts {WHOSE} (?P<which>new )?invitation on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str, which: str | None) -> None:
+    """She opens the link of her latest invitation on that device."""
     cast[who].attempts_to(AcceptTheInvitation(on=device))
 
 
 @when(phrase(r"{WHO} opens {WHOSE} first invitation on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She opens the link of her first invitation (an older one) on that device."""
     cast[who].attempts_to(AcceptTheInvitation(on=device, which="first"))
 
 
 @given(phrase(r"{WHO} asked for (?:a|another) login link on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """On the sign-in page of that device she asked for a login link, and it has arrived."""
     cast[who].attempts_to(AskForALoginLink(on=device, until_it_arrives=True))
 
 
 @when(phrase(r"{WHO} asks for a login link on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """On the sign-in page of that device she asks for a login link."""
     cast[who].attempts_to(AskForALoginLink(on=device))
 
 
 @given(phrase(r"{WHO} asked for (?P<count>\d+) login links within the hour"))
 def _(cast: Cast, who: str, count: str) -> None:
+    """She asked for that many login links from her laptop, each of which arrived."""
     customer = cast[who]
     customer.attempts_to(*[AskForALoginLink(on="laptop", until_it_arrives=True)] * int(count))
 
 
 @given(phrase(r"{WHO} opened a login link on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She asked for a login link on that device and opened it there."""
     customer = cast[who]
     customer.attempts_to(AskForALoginLink(on=device, until_it_arrives=True), OpenTheLoginLink(on=device))
 
@@ -58,11 +64,13 @@ def _(cast: Cast, who: str, device: str) -> None:
 @when(phrase(r"{WHO} opens {WHOSE} (?P<which>first )?login link on {WHOSE} {DEVICE}"))
 @when(phrase(r"{WHO} opens the (?P<which>same) login link on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str, which: str | None) -> None:
+    """She opens her latest (or first) login link on that device."""
     cast[who].attempts_to(OpenTheLoginLink(on=device, which="first" if which == "first " else "latest"))
 
 
 @when(phrase(r"{WHO} opens a new login link on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She asks for a new login link and opens it on that device."""
     customer = cast[who]
     customer.remember("cookies before", device_of(customer, device).context.cookies())
     customer.attempts_to(AskForALoginLink(on=device), OpenTheLoginLink(on=device))
@@ -72,29 +80,34 @@ def _(cast: Cast, who: str, device: str) -> None:
 @when(phrase(r"{WHO} opens {WHOSE} management URL on {WHOSE} {DEVICE}"))
 @when(phrase(r"{WHO} opens the management URL from {WHOSE} invitation on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She opens the management URL from her latest portal email on that device."""
     cast[who].attempts_to(OpenTheManagementUrl(on=device))
 
 
 @given(phrase(r"{WHO} kept {WHOSE} management URL"))
 def _(cast: Cast, who: str) -> None:
+    """She keeps the management URL her email holds now, to open it later."""
     customer = cast[who]
     customer.remember("kept management URL", management_url(customer))
 
 
 @when(phrase(r"{WHO} opens the management URL {WHO2} kept on {WHOSE} {DEVICE}".replace("{WHO2}", "(?:she|he|they)")))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She opens the management URL she kept earlier on that device."""
     customer = cast[who]
     customer.attempts_to(OpenTheManagementUrl(on=device, url=customer.recall("kept management URL")))
 
 
 @when(phrase(r"{WHO} opens (?P<other>[A-Z][a-z]+)'s management URL on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, other: str, device: str) -> None:
+    """She opens another customer's management URL on her device."""
     url = management_url(cast[other])
     cast[who].attempts_to(OpenTheManagementUrl(on=device, url=url))
 
 
 @when(phrase(r"{WHO} opens the invitation link of {WHOSE} invitation on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She opens the invitation link of her latest invitation, not its management URL."""
     customer = cast[who]
     customer.attempts_to(OpenLink(action_link(customer, "invitation"), on=device))
 
@@ -102,6 +115,7 @@ def _(cast: Cast, who: str, device: str) -> None:
 @given(phrase(r"{WHO} asked for a login link from the verify page on {WHOSE} {DEVICE}"))
 @when(phrase(r"{WHO} asks for a login link from the verify page on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """On the verify-this-device page she asks for a login link to be emailed."""
     customer = cast[who]
     note_mail_cursor(customer, "login_link")
     customer.attempts_to(AskForALoginLinkFromTheVerifyPage(on=device))

@@ -14,6 +14,7 @@ from .tasks import AskForALoginLink, mail_cursor, note_mail_cursor
 
 @when(phrase(r"someone asks for login links for (?P<first>[A-Z][a-z]+), (?P<second>[A-Z][a-z]+) and an unknown address"))
 def _(cast: Cast, first: str, second: str) -> None:
+    """Someone asks for login links for two customers and an unknown address."""
     stranger = cast.stranger()
     answers = []
     for person in (cast[first], cast[second], stranger):
@@ -28,6 +29,7 @@ def _(cast: Cast, first: str, second: str) -> None:
 
 @then(phrase(r"only (?P<who>[A-Z][a-z]+) receives a login link"))
 def _(cast: Cast, who: str) -> None:
+    """Of those, only that customer receives a login link."""
     lucky = cast[who]
     for person in cast.merchant.recall("asked for"):
         mailbox = person.ability_to(ReadMailbox)

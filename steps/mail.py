@@ -15,18 +15,21 @@ KINDS = {"invitation": "invitation", "login link": "login_link", "account email"
 
 @then(phrase(r"{WHO} receives (?:an|a new|a) (?P<kind>invitation|login link|account email)"))
 def _(cast: Cast, who: str, kind: str) -> None:
+    """An email of that kind reaches the customer after the action before."""
     customer = cast[who]
     customer.ability_to(ReadMailbox).wait_for(KINDS[kind], after=mail_cursor(customer, KINDS[kind]))
 
 
 @then(phrase(r"{WHO} receives no (?:new )?(?P<kind>invitation|login link|account email)"))
 def _(cast: Cast, who: str, kind: str) -> None:
+    """No email of that kind reaches the customer, watched for the profile's quiet time."""
     customer = cast[who]
     customer.ability_to(ReadMailbox).expect_none(KINDS[kind], after=mail_cursor(customer, KINDS[kind]))
 
 
 @then(phrase(r"{WHOSE} (?P<kind>invitation|login link email|account email) holds (?P<what>an invitation link|{WHOSE} management URL)"))
 def _(cast: Cast, kind: str, what: str) -> None:
+    """Her latest email of that kind holds an invitation link, or her current management URL."""
     customer = cast["she"]
     mailbox = customer.ability_to(ReadMailbox)
     kind_key = {"invitation": "invitation", "login link email": "login_link", "account email": "account"}[kind]

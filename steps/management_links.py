@@ -16,12 +16,14 @@ LAST_READ = "management link read"
 
 @given(phrase(r"the merchant read {WHOSE} management URL (?P<times>\d+) times"))
 def _(cast: Cast, times: str) -> None:
+    """The merchant read the customer's management URL through the control API that many times."""
     cast.merchant.attempts_to(*[ReadTheManagementUrl(cast["she"])] * int(times))
     cast.merchant.remember("first management URL", last_read(cast)[1]["url"])
 
 
 @when(phrase(r"the merchant reads {WHOSE} management URL again"))
 def _(cast: Cast) -> None:
+    """The merchant reads the customer's management URL once more (the portal may refuse: 429)."""
     cast.merchant.attempts_to(ReadTheManagementUrl(cast["she"], expect=(200, 429)))
 
 
@@ -39,12 +41,14 @@ def _(cast: Cast, which: str) -> None:
 
 @then(phrase(r"the merchant is told it was read too often"))
 def _(cast: Cast) -> None:
+    """The last read of the management URL was refused as too frequent (429)."""
     status, answer = last_read(cast)
     assert status == 429, f"the 16th read before a new link is available should be refused with 429, not {status}: {answer}"
 
 
 @then(phrase(r"the merchant is answered with a new management URL"))
 def _(cast: Cast) -> None:
+    """The last read of the management URL answered a URL other than before."""
     status, answer = last_read(cast)
     first = cast.merchant.recall("first management URL")
     assert status == 200, f"once a new link is available, reading it should succeed, not answer {status}: {answer}"

@@ -15,12 +15,14 @@ from .tasks import GiveAPassword, SignInWithPassword
 
 @given(phrase(r"{WHO} has a password"))
 def _(cast: Cast, who: str) -> None:
+    """The merchant sets a password for the customer through the control API."""
     cast.merchant.attempts_to(GiveAPassword(cast[who], f"pw-{secrets.token_urlsafe(12)}"))
 
 
 @given(phrase(r"{WHO} signed in with {WHOSE} password on {WHOSE} {DEVICE}"))
 @when(phrase(r"{WHO} signs in with {WHOSE} password on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She signs in with her email address and password on that device."""
     customer = cast[who]
     open_page = device in customer.recall("sign-in page open on", ())
     customer.attempts_to(SignInWithPassword(on=device, from_open_page=open_page))
@@ -28,6 +30,7 @@ def _(cast: Cast, who: str, device: str) -> None:
 
 @given(phrase(r"someone tried (?P<times>\d+) wrong passwords for (?P<who>[A-Z][a-z]+)"))
 def _(cast: Cast, who: str, times: str) -> None:
+    """Someone sent that many wrong passwords for the customer from her laptop."""
     customer = cast[who]
     stranger = cast.stranger()
     address = customer.recall("customer")["email"]
@@ -37,6 +40,7 @@ def _(cast: Cast, who: str, times: str) -> None:
 
 @when(phrase(r"someone signs in as (?P<who>[A-Z][a-z]+) with a wrong password and as an unknown address"))
 def _(cast: Cast, who: str) -> None:
+    """Someone tries a wrong password for a customer, then any password for an unknown address."""
     customer = cast[who]
     stranger = cast.stranger()
     unknown = stranger.recall("customer")["email"]
@@ -50,5 +54,6 @@ def _(cast: Cast, who: str) -> None:
 
 @then(phrase(r"(?:both|all three) answers read the same"))
 def _(cast: Cast) -> None:
+    """The answers compared were alike on every channel: status, page and text."""
     answers = cast.merchant.recall("answers")
     assert len(set(answers)) == 1, "the answers differ, so they tell addresses apart:\n" + "\n---\n".join(answers)

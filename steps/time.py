@@ -23,6 +23,7 @@ def let_time_pass(cast: Cast, profile: Profile, amount: str, unit: str) -> None:
 @given(phrase(r"(?P<amount>\d+) (?P<unit>seconds|minutes|hours|days) passed"))
 @when(phrase(r"(?P<amount>\d+) (?P<unit>seconds|minutes|hours|days) pass"))
 def _(cast: Cast, profile: Profile, amount: str, unit: str) -> None:
+    """The site's clock moves on by that much, through the control API (never by sleeping)."""
     let_time_pass(cast, profile, amount, unit)
 
 
