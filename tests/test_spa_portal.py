@@ -23,8 +23,10 @@ from typing import IO, Iterator
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Route
 
-from portalcheck import report, rules
+from portalcheck import profile, report, rules
+from steps.devices import PageState, new_device
 from tests.spa_portal.faults import FAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,6 +137,44 @@ def test_it_is_a_single_page_app(spa_portal: SpaPortal, control: httpx.Client) -
         forged = browser.post(f"{base}/api/login-link", data={"email": "ada@example.com"}, headers={"Sec-Fetch-Site": "cross-site"})
         assert forged.status_code == 403
         assert browser.post(f"{base}/signin", data={"email": "ada@example.com"}).status_code == 405
+
+
+# A sign-in page that sends its form by fetch and draws the refusal in place, under the same
+# heading: the view before the action shows the same page marker as its answer.
+DRAWS_IN_PLACE = """<!doctype html><html lang="en"><head><title>Sign in</title></head><body><main>
+<h1>Sign in to billing</h1><form aria-label="Email me a sign-in link"><label for="e">Your email address</label>
+<input id="e" name="email"><button type="submit">Email me a link</button></form></main><script>
+document.querySelector("form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const body = JSON.stringify(Object.fromEntries(new FormData(event.target)));
+  const answer = await fetch("/api/login-link", {method: "POST", headers: {"Content-Type": "application/json"}, body});
+  const refusal = (await answer.json()).detail;
+  document.querySelector("main").innerHTML = `<h1>Sign in to billing</h1><p role="alert">${refusal}</p>`;
+});
+</script></body></html>"""
+
+
+def test_a_device_judges_the_answer_a_page_draws_in_place(browser: Browser, tmp_path: Path) -> None:
+    """The view after a form sent by fetch, and its status: not the page's 200, not the view
+    before the action. (Cookies on fetch responses: SES-5 against the app, with and without its fault.)"""
+
+    def serve(route: Route) -> None:
+        if route.request.url.endswith("/api/login-link"):
+            route.fulfill(status=400, json={"detail": "Enter a valid email address."})
+        else:
+            route.fulfill(status=200, body=DRAWS_IN_PLACE, content_type="text/html")
+
+    device = new_device("laptop", browser, profile.load(concrete_profile(tmp_path, "http://127.0.0.1:1", 2525)))
+    try:
+        device.context.route("http://portal.test/**", serve)
+        device.open("http://portal.test/signin")
+        device.submit("login_link_form", {"login_link_email": "not an address"}, "login_link_submit")
+        assert "Enter a valid email address." in device.page.locator("main").inner_text()
+        assert device.state() is PageState.SIGNED_OUT
+        assert [answer.status for answer in device.answers_carrying("not an address")] == [400]
+        assert device.final_status() == 400 and [r.status for r in device.responses] == []
+    finally:
+        device.close()
 
 
 def concrete_profile(folder: Path, control_url: str, sink_port: int) -> Path:
