@@ -22,6 +22,7 @@ def expect_state(cast: Cast, device: str, expected: PageState, why: str) -> None
 
 @then(phrase(r"{WHOSE} {DEVICE} (?:still )?shows {WHOSE} account"))
 def _(cast: Cast, device: str) -> None:
+    """The device shows the account, and it is hers (her email address on it)."""
     customer = cast["she"]
     shown = customer.asks(TheAccountShown(device))
     where = device_of(customer, device).describe()
@@ -32,16 +33,19 @@ def _(cast: Cast, device: str) -> None:
 
 @then(phrase(r"{WHOSE} {DEVICE} shows {WHOSE} signed out"))
 def _(cast: Cast, device: str) -> None:
+    """The device shows the sign-in page: no session."""
     expect_state(cast, device, PageState.SIGNED_OUT, "the sign-in page")
 
 
 @then(phrase(r"{WHOSE} {DEVICE} is asked to verify this device"))
 def _(cast: Cast, device: str) -> None:
+    """The device shows the verify-this-device page."""
     expect_state(cast, device, PageState.VERIFY_DEVICE, "the verify-this-device page")
 
 
 @then(phrase(r"{WHOSE} {DEVICE} is offered a new login link"))
 def _(cast: Cast, device: str) -> None:
+    """The device shows the expired-or-invalid-link page, with a form to ask for a new login link."""
     expect_state(cast, device, PageState.LINK_PROBLEM, "the expired-or-invalid-link page")
     form = device_of(cast["she"], device).selector("login_link_form")
     assert form.count() > 0 and form.first.is_visible(), "the expired-link page should offer a new login link"
@@ -49,16 +53,19 @@ def _(cast: Cast, device: str) -> None:
 
 @then(phrase(r"{WHOSE} {DEVICE} is told the link is not valid"))
 def _(cast: Cast, device: str) -> None:
+    """The device shows the expired-or-invalid-link page."""
     expect_state(cast, device, PageState.LINK_PROBLEM, "the expired-or-invalid-link page")
 
 
 @then(phrase(r"{WHOSE} {DEVICE} asks {WHOSE} to choose a password"))
 def _(cast: Cast, device: str) -> None:
+    """The device shows the choose-a-password page."""
     expect_state(cast, device, PageState.CHOOSE_PASSWORD, "the choose-a-password page")
 
 
 @then(phrase(r"{WHOSE} {DEVICE} does not show {WHOSE} account"))
 def _(cast: Cast, device: str) -> None:
+    """The device shows no account (judged live: a page drawn before a change is loaded again)."""
     customer = cast["she"]
     shown = customer.asks(TheAccountShown(device))
     assert not shown, f"{customer.name}'s {device} should not show her account, but shows {shown!r}: {device_of(customer, device).describe()}"
@@ -66,6 +73,7 @@ def _(cast: Cast, device: str) -> None:
 
 @then(phrase(r"{WHOSE} {DEVICE} does not show (?P<other>[A-Z][a-z]+)'s account"))
 def _(cast: Cast, device: str, other: str) -> None:
+    """The device shows no account of that other customer."""
     owner = cast["she"]
     other_email = cast[other].recall("customer")["email"]
     cast.spotlight(owner)  # naming Ben must not turn "her" into him
@@ -75,11 +83,13 @@ def _(cast: Cast, device: str, other: str) -> None:
 
 @then(phrase(r"{WHOSE} {DEVICE} gets the usual answer"))
 def _(cast: Cast, device: str) -> None:
+    """The device says a login link is on its way, the answer every address gets."""
     expect_state(cast, device, PageState.LOGIN_LINK_SENT, "the usual 'check your email' answer")
 
 
 @then(phrase(r"{WHOSE} {DEVICE} does not get the usual answer"))
 def _(cast: Cast, device: str) -> None:
+    """The device, once its page is drawn, does not say a login link is on its way."""
     customer = cast["she"]
     shown = device_of(customer, device).state_now()
     assert shown is not PageState.LOGIN_LINK_SENT, f"a cross-site form should be refused, but {device_of(customer, device).describe()} says a link was sent"
@@ -87,6 +97,7 @@ def _(cast: Cast, device: str) -> None:
 
 @then(phrase(r"{WHOSE} {DEVICE} offers no password form"))
 def _(cast: Cast, device: str) -> None:
+    """The sign-in page is drawn with its login-link form, and without a password form."""
     customer = cast["she"]
     shown = device_of(customer, device)
     # An absent form proves nothing on a page that did not load: the sign-in page must be there.
@@ -101,6 +112,7 @@ def _(cast: Cast, device: str) -> None:
 
 @then(phrase(r"{WHOSE} management URL (?:still )?opens {WHOSE} account on {WHOSE} {DEVICE}"))
 def _(cast: Cast, device: str) -> None:
+    """She opens her current management URL on the device, and it shows her account."""
     customer = cast["she"]
     customer.attempts_to(OpenTheManagementUrl(on=device))
     expect_state(cast, device, PageState.ACCOUNT, "her management URL on a verified device")
@@ -108,6 +120,7 @@ def _(cast: Cast, device: str) -> None:
 
 @then(phrase(r"{WHOSE} management URL asks {WHOSE} {DEVICE} to verify this device"))
 def _(cast: Cast, device: str) -> None:
+    """She opens her current management URL on the device, and it asks to verify the device."""
     cast["she"].attempts_to(OpenTheManagementUrl(on=device))
     expect_state(cast, device, PageState.VERIFY_DEVICE, "a device that is no longer verified")
 
@@ -115,12 +128,14 @@ def _(cast: Cast, device: str) -> None:
 @when(phrase(r"{WHO} visits the portal on {WHOSE} {DEVICE}"))
 @given(phrase(r"{WHO} looked at {WHOSE} account on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She opens the portal's home page on the device."""
     cast[who].attempts_to(VisitThePortal(on=device))
 
 
 @when(phrase(r"{WHO} visits the sign-in page on {WHOSE} {DEVICE}"))
 @given(phrase(r"{WHO} has the sign-in page open on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She opens the sign-in page on the device (and remembers it is open there)."""
     customer = cast[who]
     customer.attempts_to(VisitThePortal(on=device, page="sign_in"))
     customer.remember("sign-in page open on", (*customer.recall("sign-in page open on", ()), device))
@@ -128,4 +143,5 @@ def _(cast: Cast, who: str, device: str) -> None:
 
 @when(phrase(r"{WHO} signs out on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She presses sign out on the device (opening her account first if it is not shown)."""
     cast[who].attempts_to(SignOut(on=device))

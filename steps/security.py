@@ -17,6 +17,7 @@ from .tasks import action_link, device_of, management_url, note_mail_cursor
 
 @then(phrase(r"every link token in {WHOSE} emails carries at least (?P<bits>\d+) bits"))
 def _(cast: Cast, bits: str) -> None:
+    """Every invitation, login link and management URL token in her emails is long and random enough."""
     tokens = cast["she"].asks(TheLinkTokens())
     assert tokens, "her emails hold no portal links to judge"
     weak = [(token, round(entropy_bits(token))) for token in tokens if entropy_bits(token) < int(bits)]
@@ -25,6 +26,7 @@ def _(cast: Cast, bits: str) -> None:
 
 @then(phrase(r"no two link tokens in {WHOSE} emails are alike"))
 def _(cast: Cast) -> None:
+    """No invitation or login-link token repeats across her emails."""
     # Only invitation and login links: the management URL is rightly repeated until renewed (MU-6).
     tokens = cast["she"].asks(TheLinkTokens(actions_only=True))
     repeated = sorted({token for token in tokens if tokens.count(token) > 1})
@@ -33,6 +35,7 @@ def _(cast: Cast) -> None:
 
 @when(phrase(r"{WHO} opens {WHOSE} login link on {WHOSE} laptop and {WHOSE} phone at the same moment"))
 def _(cast: Cast, who: str) -> None:
+    """Both devices start opening her latest login link before either has loaded it."""
     customer = cast[who]
     url = action_link(customer, "login_link")
     laptop, phone = device_of(customer, "laptop"), device_of(customer, "phone")
@@ -47,6 +50,7 @@ def _(cast: Cast, who: str) -> None:
 
 @then(phrase(r"exactly one of {WHOSE} laptop and {WHOSE} phone shows {WHOSE} account"))
 def _(cast: Cast) -> None:
+    """Of the two devices that opened the link at once, exactly one shows an account."""
     customer = cast["she"]
     shown = {device: bool(customer.asks(TheAccountShown(device))) for device in ("laptop", "phone")}
     assert sum(shown.values()) == 1, f"a single-use link opened twice at once should let exactly one device in: {shown}"
@@ -54,6 +58,7 @@ def _(cast: Cast) -> None:
 
 @then(phrase(r"{WHOSE} {DEVICE}'s address bar holds no token from {WHOSE} invitation"))
 def _(cast: Cast, device: str) -> None:
+    """Once the invitation's page is drawn, the address bar no longer holds its token."""
     customer = cast["she"]
     profile = customer.ability_to(BrowseOnDevices).profile
     token = link_token(action_link(customer, "invitation"), profile.emails["invitation"].action_link)
@@ -66,6 +71,7 @@ def _(cast: Cast, device: str) -> None:
 
 @then(phrase(r"every page {WHOSE} {DEVICE} was shown on the way asked for no referrer"))
 def _(cast: Cast, device: str) -> None:
+    """Every page load on the way from the token's link sent Referrer-Policy: no-referrer."""
     responses = device_of(cast["she"], device).responses
     assert responses, "no page responses were recorded"
     leaky = [(r.url, r.headers.get("referrer-policy")) for r in responses if r.headers.get("referrer-policy") != "no-referrer"]
@@ -74,6 +80,7 @@ def _(cast: Cast, device: str) -> None:
 
 @when(phrase(r"a page on another site makes {WHOSE} {DEVICE} ask for a login link for (?P<who>[A-Z][a-z]+)"))
 def _(cast: Cast, device: str, who: str) -> None:
+    """A page on another origin posts the portal's login-link form for her address from the device."""
     customer = cast[who]
     note_mail_cursor(customer, "login_link")
     browsing = customer.ability_to(BrowseOnDevices)
@@ -108,6 +115,7 @@ DAMAGE = {
 
 @when(phrase(r"{WHO} opens a tampered copy of {WHOSE} management URL on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
+    """She opens her management URL with one character of its token changed."""
     customer = cast[who]
     url = management_url(customer)
     secret = link_token(url, customer.ability_to(BrowseOnDevices).profile.management_url)
@@ -119,6 +127,7 @@ def _(cast: Cast, who: str, device: str) -> None:
 
 @when(phrase(r"{WHO} opens {WHOSE} login link (?P<damage>cut short|with a garbled token|with an enormous token) on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, damage: str, device: str) -> None:
+    """She opens her latest login link with its token damaged."""
     customer = cast[who]
     url = action_link(customer, "login_link")
     token = link_token(url, customer.ability_to(BrowseOnDevices).profile.emails["login_link"].action_link)
@@ -129,9 +138,11 @@ def _(cast: Cast, who: str, damage: str, device: str) -> None:
 
 @then(phrase(r"the portal answered with a client error"))
 def _(cast: Cast) -> None:
-    """Judged by the answers to the requests that carried the malformed input: a page load, or
-    the fetch a single-page app makes with it (whose page itself may rightly be a 200). The
-    last of them is the portal's verdict on it; none may be a 5xx."""
+    """The portal refused the malformed input with a 4xx, and with no 5xx on the way.
+
+    Judged by the answers to the requests that carried the input: a page load, or the fetch a
+    single-page app makes with it (whose page itself may rightly be a 200). The last of them is
+    the portal's verdict on it."""
     customer = cast["she"]
     sent = customer.recall("malformed input")
     devices = customer.ability_to(BrowseOnDevices).devices.values()
@@ -155,6 +166,7 @@ BAD_INPUT = {
 
 @when(phrase(r"someone sends the login-link form with (?P<bad>.+) on {WHOSE} {DEVICE}"))
 def _(cast: Cast, bad: str, device: str) -> None:
+    """The login-link form is sent with input a browser would not let a person type."""
     customer = cast["she"]
     note_mail_cursor(customer, "login_link")
     browsing = customer.ability_to(BrowseOnDevices)
@@ -188,6 +200,7 @@ def session_cookies(cast: Cast, device: str, cookies: list[dict] | None = None) 
 
 @then(phrase(r"the session cookies on {WHOSE} {DEVICE} are HttpOnly and SameSite=Lax"))
 def _(cast: Cast, device: str) -> None:
+    """The session cookies were set HttpOnly and SameSite=Lax (or Strict), by their Set-Cookie headers."""
     names = {cookie["name"] for cookie in session_cookies(cast, device)}
     assert names, "the portal set no session cookie"
     # Judged by the Set-Cookie headers as sent: the browser's jar reports a cookie set with no
@@ -213,6 +226,7 @@ def set_cookie_attributes(header: str) -> set[str]:
 
 @then(phrase(r"the session cookie on {WHOSE} {DEVICE} has changed"))
 def _(cast: Cast, device: str) -> None:
+    """A new sign-in gave the device a new session cookie, and it shows her account."""
     customer = cast["she"]
     before = {(c["name"], c["value"]) for c in session_cookies(cast, device, customer.recall("cookies before"))}
     after = {(c["name"], c["value"]) for c in session_cookies(cast, device)}
