@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import collections
+import itertools
 import json
 import urllib.parse
 from typing import Any, Callable
@@ -354,5 +355,37 @@ def test_any_link_path_is_answered_or_refused_cleanly(simulator_site: Any) -> No
         quoted = "/".join(urllib.parse.quote(part.encode("utf-8", "surrogatepass"), safe="") for part in parts)
         answer = device.client.get(f"{simulator_site.base}/{kind}/{quoted}")
         assert_page_or_clean_refusal(answer)
+
+    check()
+
+
+NAMES = itertools.count()
+# Names the API takes (one line, not blank), from all of Unicode but what it refuses.
+NAME_TEXT = st.text(
+    st.characters(codec=None, exclude_categories=["Cs", "Cc"], exclude_characters="\u2028\u2029"), min_size=1, max_size=100
+).filter(str.strip)
+
+
+def test_any_name_the_api_takes_goes_into_an_email_and_a_page(simulator_site: Any) -> None:
+    """A name accepted once is written again and again: into the To header and body of every
+    email, into the portal's home page. Any name the API takes must survive all of them."""
+
+    @FUZZ_SETTINGS
+    @given(first=NAME_TEXT, last=NAME_TEXT)
+    def check(first: str, last: str) -> None:
+        body = {"email": f"n{next(NAMES)}@example.com", "first_name": first, "last_name": last}
+        created = simulator_site.control("POST", "/customers", content=json_bytes(body), headers={"Content-Type": "application/json"})
+        assert_contract_error_or_success(created)
+        if created.status_code != 201:
+            return
+        customer = created.json()
+        assert_contract_error_or_success(simulator_site.control("POST", f"/customers/{customer['id']}/invitations"))
+        queued = simulator_site.queued(customer["email"])
+        assert len(queued) == 1
+        device = simulator_site.device()
+        assert device.get(simulator_site.link(customer["email"], "invitation")).status_code == 303  # delivered
+        home = device.home()
+        assert home.status_code == 200 and "Your billing portal" in home.text
+        assert_page_or_clean_refusal(home)
 
     check()
