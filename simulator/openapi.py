@@ -323,7 +323,7 @@ test sites, customers, policy and time on a portal under test. Test mode only.
 
 Every call needs `Authorization: Bearer <control token>`. Every error is a JSON object
 `{{"error": "<code>", "detail": "<sentence>"}}`; an error changes nothing. A request body is at
-most 64 KiB. Text fields are Unicode: a JSON string holding a lone UTF-16 surrogate (`\\ud800`) is
+most {MAX_BODY_BYTES // 1024} KiB. Text fields are Unicode: a JSON string holding a lone UTF-16 surrogate (`\\ud800`) is
 refused with 422. A site's clock never goes back and never passes {site_clock.LATEST_TEXT}.
 The reference simulator answers no request with a 5xx; should it fail all the same, the answer
 is 500 with the same JSON error body.
