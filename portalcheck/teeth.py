@@ -47,7 +47,9 @@ class SuiteRun:
 
     @property
     def not_passing(self) -> dict[str, str]:
-        return {rule: verdict for rule, verdict in self.verdicts.items() if verdict != "PASS"}
+        """The rules that did not pass where they ran. PARTIAL passes here: a narrowed run selects
+        its rules' scenarios, and those carry other rules' tags too, whose other scenarios it skips."""
+        return {rule: verdict for rule, verdict in self.verdicts.items() if verdict not in ("PASS", "PARTIAL")}
 
 
 @dataclasses.dataclass(frozen=True)
