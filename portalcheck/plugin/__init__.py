@@ -34,6 +34,9 @@ STEP_MODULES = ("customers", "policy", "time", "links", "pages", "mail", "manage
 def pytest_configure(config: pytest.Config) -> None:
     if not is_on(config):
         return
+    # Assertions in the steps and their tasks are rewritten (for their messages) however they
+    # come to be imported: by the plugin, or by one step module from another.
+    config.pluginmanager.rewrite_hook.mark_rewrite("portalcheck.steps")
     for concern in CONCERNS:
         config.pluginmanager.import_plugin(f"portalcheck.plugin.{concern}")
     for module in STEP_MODULES:

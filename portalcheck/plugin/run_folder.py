@@ -69,6 +69,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(config.option.run_dir, ignore_errors=True)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    """A run that checked nothing says so in words, not only by pytest's exit status 5."""
+    if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED and not is_worker(config):
+        terminalreporter.write_line("portalcheck: no scenario was selected: nothing was checked", red=True)
+
+
 def run_dir(config: pytest.Config) -> Path | None:
     return Path(config.option.run_dir) if config.option.run_dir else None
 
