@@ -4,7 +4,6 @@ Feature: Changing devices
   @DEV-1 @must
   Scenario: A customer verifies a new device with a login link
     Given Ada accepted her invitation on her laptop
-    And she opened her management URL on her phone
     And she asked for a login link from the verify page on her phone
     When she opens her login link on her phone
     Then her phone shows her account

@@ -17,6 +17,13 @@ Feature: Email verification
     When she opens her management URL on her laptop
     Then her laptop shows her account
 
+  @EV-2 @must
+  Scenario: A login link verifies only the device that opens it
+    Given Ada was invited
+    And she opened a login link on her laptop
+    When she opens her management URL on her phone
+    Then her phone is asked to verify this device
+
   @EV-3 @must
   Scenario Outline: Without email verification either link in the invitation gives access at once
     Given email verification is not required

@@ -21,18 +21,25 @@ Feature: Revoking portal access
       | her management URL   |
       | her login link       |
 
+  @REV-2 @should
+  Scenario: A revoked customer who asks for a login link gets the usual answer and no email
+    Given Ada's portal access was revoked
+    When she asks for a login link on her laptop
+    Then her laptop gets the usual answer
+    And she receives no login link
+
   @REV-3 @must
-  Scenario: Inviting again after a revocation issues new links and the old ones stay invalid
-    Given Ada accepted her invitation on her laptop
+  Scenario: Inviting again after a revocation leaves the old management URL invalid
+    Given Ada's portal access was revoked
     And she kept her management URL
-    And the merchant revoked Ada's portal access
     When the merchant invites Ada again
     And she opens the management URL she kept on her laptop
-    Then her laptop does not show her account
+    Then her laptop is told the link is not valid
 
   @REV-3 @must
   Scenario: The new invitation after a revocation works
-    Given Ada's portal access was revoked
+    Given Ada accepted her invitation on her laptop
+    And the merchant revoked Ada's portal access
     When the merchant invites Ada again
     And she accepts her new invitation on her phone
     Then her phone shows her account

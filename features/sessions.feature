@@ -17,8 +17,7 @@ Feature: Sessions and inactivity
   @SES-2 @must @clock
   Scenario: Activity before the timeout extends the session
     Given sessions end after 30 minutes of inactivity
-    And Ada accepted her invitation on her laptop
-    And 20 minutes passed
+    And Ada accepted her invitation on her laptop 20 minutes ago
     And she looked at her account on her laptop
     When 20 minutes pass
     Then her laptop shows her account

@@ -11,6 +11,7 @@ from portalcheck.cast import Cast
 from .devices import PageState
 from .phrases import phrase
 from .questions import TheCustomerRecord, WhatTheDeviceShows
+from .screenplay import Actor
 from .tasks import AcceptTheInvitation, ChooseAPassword, CreateASubscription, Invite, RevokeAccess, SendAnAccountEmail
 
 
@@ -36,6 +37,12 @@ def _(cast: Cast, who: str, times: str) -> None:
 @given(phrase(r"{WHO} accepted {WHOSE} invitation on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
     """Invited, she opened the invitation on that device (choosing a password if asked) and sees her account."""
+    accept_the_invitation(cast, who, device)
+
+
+def accept_the_invitation(cast: Cast, who: str, device: str) -> Actor:
+    """The merchant invites the customer and she accepts on `device`, choosing a password if the
+    portal asks (INV-8); her account must then show. Higher-level Givens start from here."""
     customer = cast[who]
     cast.merchant.attempts_to(Invite(customer))
     customer.attempts_to(AcceptTheInvitation(on=device))
@@ -44,6 +51,7 @@ def _(cast: Cast, who: str, device: str) -> None:
         customer.attempts_to(ChooseAPassword(on=device, password=f"pw-{secrets.token_urlsafe(12)}"))
         shown = customer.asks(WhatTheDeviceShows(device))
     assert shown is PageState.ACCOUNT, f"accepting the invitation should show the account, not {shown.value}"
+    return customer
 
 
 @given(phrase(r"(?P<who>[A-Z][a-z]+)'s portal access was revoked"))

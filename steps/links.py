@@ -9,6 +9,7 @@ from portalcheck.cast import Cast
 from .devices import PageState
 from .phrases import phrase
 from .questions import WhatTheDeviceShows
+from .screenplay import Actor
 from .tasks import (
     AcceptTheInvitation,
     AskForALoginLink,
@@ -113,11 +114,22 @@ def _(cast: Cast, who: str, device: str) -> None:
 
 
 @given(phrase(r"{WHO} asked for a login link from the verify page on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    """Her management URL took that device to the verify-this-device page, where she asked for a login link."""
+    cast[who].attempts_to(OpenTheManagementUrl(on=device))
+    ask_from_the_verify_page(cast[who], device)
+
+
 @when(phrase(r"{WHO} asks for a login link from the verify page on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
     """On the verify-this-device page she asks for a login link to be emailed."""
-    customer = cast[who]
+    ask_from_the_verify_page(cast[who], device)
+
+
+def ask_from_the_verify_page(customer: Actor, device: str) -> None:
+    """On the verify page her device shows, she asks for a login link; the page must say it was sent."""
     note_mail_cursor(customer, "login_link")
     customer.attempts_to(AskForALoginLinkFromTheVerifyPage(on=device))
     shown = customer.asks(WhatTheDeviceShows(device))
     assert shown is PageState.LOGIN_LINK_SENT, f"asking from the verify page should say a link was sent, not {shown.value}"
+

@@ -27,15 +27,18 @@ def _(cast: Cast, who: str, kind: str) -> None:
     customer.ability_to(ReadMailbox).expect_none(KINDS[kind], after=mail_cursor(customer, KINDS[kind]))
 
 
-@then(phrase(r"{WHOSE} (?P<kind>invitation|login link email|account email) holds (?P<what>an invitation link|{WHOSE} management URL)"))
+ACTION_LINKS = {"an invitation link": "invitation", "a login link": "login_link"}
+
+
+@then(phrase(r"{WHOSE} (?P<kind>invitation|login link email|account email) holds (?P<what>an invitation link|a login link|{WHOSE} management URL)"))
 def _(cast: Cast, kind: str, what: str) -> None:
-    """Her latest email of that kind holds an invitation link, or her current management URL."""
+    """Her latest email of that kind holds an invitation link, a login link, or her current management URL."""
     customer = cast["she"]
     mailbox = customer.ability_to(ReadMailbox)
     kind_key = {"invitation": "invitation", "login link email": "login_link", "account email": "account"}[kind]
     message = latest_email(customer, kind_key)
-    if what == "an invitation link":
-        pattern = mailbox.profile.emails["invitation"].action_link
+    if what in ACTION_LINKS:
+        pattern = mailbox.profile.emails[ACTION_LINKS[what]].action_link
         assert pattern is not None
         message.link(pattern.pattern)  # raises with the links it did find
         return

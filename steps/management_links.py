@@ -9,7 +9,7 @@ from pytest_bdd import given, step, then, when
 from portalcheck.cast import Cast
 
 from .phrases import phrase
-from .tasks import ReadTheManagementUrl
+from .tasks import ReadTheManagementUrl, management_url
 
 LAST_READ = "management link read"
 
@@ -37,6 +37,14 @@ def _(cast: Cast, which: str) -> None:
         assert url == kept, f"the management URL should still be {kept}, not {url}"
     else:
         assert url != kept, f"a new management URL should be handed out, but it is still {kept}"
+
+
+@given(phrase(r"the merchant was handed a new management URL"))
+def _(cast: Cast) -> None:
+    """The merchant read the link, and it was a new one: not the management URL her emails hold."""
+    cast.merchant.attempts_to(ReadTheManagementUrl(cast["she"]))
+    emailed = management_url(cast["she"])
+    assert last_read(cast)[1]["url"] != emailed, f"a new management URL should be handed out, but it is still {emailed}"
 
 
 @then(phrase(r"the merchant is told it was read too often"))

@@ -8,8 +8,9 @@ from pytest_bdd import given, then, when
 
 from portalcheck.cast import Cast
 
+from .customers import accept_the_invitation
 from .phrases import phrase
-from .questions import TheAnswerText
+from .questions import TheAccountShown, TheAnswerText
 from .tasks import GiveAPassword, SignInWithPassword
 
 
@@ -17,6 +18,14 @@ from .tasks import GiveAPassword, SignInWithPassword
 def _(cast: Cast, who: str) -> None:
     """The merchant sets a password for the customer through the control API."""
     cast.merchant.attempts_to(GiveAPassword(cast[who], f"pw-{secrets.token_urlsafe(12)}"))
+
+
+@given(phrase(r"{WHO} has a password and a verified {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    """She accepted her invitation on that device (her email and that device verified), then the
+    merchant set her a password through the control API."""
+    customer = accept_the_invitation(cast, who, device)
+    cast.merchant.attempts_to(GiveAPassword(customer, f"pw-{secrets.token_urlsafe(12)}"))
 
 
 @given(phrase(r"{WHO} signed in with {WHOSE} password on {WHOSE} {DEVICE}"))
@@ -28,13 +37,26 @@ def _(cast: Cast, who: str, device: str) -> None:
     customer.attempts_to(SignInWithPassword(on=device, from_open_page=open_page))
 
 
+@then(phrase(r"{WHOSE} password no longer signs {WHOSE} in on {WHOSE} {DEVICE}"))
+def _(cast: Cast, device: str) -> None:
+    """She sends her password from the sign-in page (the one her device has open, if any); no account shows."""
+    customer = cast["she"]
+    customer.attempts_to(SignInWithPassword(on=device, from_open_page=device in customer.recall("sign-in page open on", ())))
+    shown = customer.asks(TheAccountShown(device))
+    assert not shown, f"with password logins off her password should not sign her in, but her {device} shows {shown!r}"
+
+
 @given(phrase(r"someone tried (?P<times>\d+) wrong passwords for (?P<who>[A-Z][a-z]+)"))
 def _(cast: Cast, who: str, times: str) -> None:
-    """Someone sent that many wrong passwords for the customer from her laptop."""
-    customer = cast[who]
+    """Someone sent that many wrong passwords for the customer from a laptop of their own."""
+    try_wrong_passwords(cast, who, int(times))
+
+
+def try_wrong_passwords(cast: Cast, who: str, times: int) -> None:
+    """A stranger sends `times` wrong passwords for the customer's address, from a laptop of their own."""
+    address = cast[who].recall("customer")["email"]
     stranger = cast.stranger()
-    address = customer.recall("customer")["email"]
-    for attempt in range(int(times)):
+    for attempt in range(times):
         stranger.attempts_to(SignInWithPassword(on="laptop", address=address, password=f"wrong-{attempt}-guess"))
 
 

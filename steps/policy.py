@@ -21,9 +21,14 @@ def _(cast: Cast, state: str) -> None:
 
 
 @given(phrase(r"password logins are (?P<state>on|off)"))
+@given(phrase(r"password logins were turned (?P<state>on|off)"))
 @when(phrase(r"password logins are turned (?P<state>on|off)"))
 def _(cast: Cast, profile: Profile, state: str) -> None:
     """The site's policy offers password logins, or not (N/A where the target has none)."""
+    set_password_logins(cast, profile, state)
+
+
+def set_password_logins(cast: Cast, profile: Profile, state: str) -> None:
     if not profile.has("password_login"):
         pytest.skip("not applicable: the target lacks password_login")
     cast.merchant.attempts_to(SetThePolicy({"password_login_enabled": SWITCHES[state]}))
