@@ -150,9 +150,13 @@ class Device:
     # -- acting on the page ----------------------------------------------------------------------
 
     def open(self, url: str) -> None:
-        """Go to `url` and follow its redirects. What the device then shows is `state()`'s to say."""
+        """Go to `url`, follow its redirects, and let the page draw itself from the requests it
+        makes as it loads: the page then shows the portal's state at the time it was opened, as a
+        server-rendered page would. What it shows is `state()`'s to say."""
         self.navigating()
         self.page.goto(url, wait_until="domcontentloaded")
+        if self._pending:
+            self.settle(f"opening {url}")
 
     def act(self, what: str, do: Callable[[], None]) -> None:
         """Do `do` (press a button, send a form), then wait until the portal answered it and the
