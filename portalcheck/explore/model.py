@@ -80,6 +80,7 @@ class Device:
     page: str = ""
     page_customer: str = ""
     page_at: float = 0.0
+    ended_by: str = ""  # the rule that ended its last session: SES-1, SES-4, REV-1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -126,7 +127,7 @@ class State:
         return self.devices.get(device_key(customer, device)) or Device()
 
     def boundaries(self) -> list[tuple[float, str]]:
-        """Every future moment at which a prediction changes, with the rule that says so: the
+        """Every moment at which a prediction changes, with the rule that says so: the
         times an advance of the clock is aimed at (just before, at, just after)."""
         policy = self.policy
         found: list[tuple[float, str]] = []
@@ -148,7 +149,9 @@ class State:
         for who, times in self.login_requests.items():
             for asked in times:
                 found.append((asked + LOGIN_LINK_WINDOW_S, f"LL-8: {who}'s login-link request leaves the hour"))
-        return sorted((at, why) for at, why in found if at > self.now)
+        # All of them, past ones too, in a stable order: what a walk may draw from must not
+        # depend on how far the clock crept on between two runs of the same walk.
+        return sorted(found, key=lambda item: item[1])
 
 
 def device_key(customer: str, device: str) -> str:
@@ -231,9 +234,9 @@ class _Step:
         target = self.s.devices.get(device_key(customer, device))
         session = target.session if target else None
         if target is None or session is None:
-            return False, "SES-6"
+            return False, (target.ended_by if target is not None and target.ended_by else "SES-6")
         if self.now - session.last_seen >= self.s.policy["session_idle_timeout_s"]:
-            target.session = None
+            target.session, target.ended_by = None, "SES-1"
             return False, "SES-1"
         holder = self.s.customers[session.customer]
         if not holder.enabled:
@@ -245,7 +248,7 @@ class _Step:
     def start_session(self, customer: str, device: str) -> None:
         """SES-5: every sign-in gets a new session identifier; the device's old session ends."""
         target = self.s.devices.setdefault(device_key(customer, device), Device())
-        target.session = Session(customer, self.now)
+        target.session, target.ended_by = Session(customer, self.now), ""
         self.expect(f"new_session:{device_key(customer, device)}", True, "SES-5", "a sign-in issues a new session identifier")
 
     def request_login_link(self, address_of: str, device_key_asking: str, rule_sent: str) -> None:
@@ -310,7 +313,7 @@ class _Step:
         for target in self.s.devices.values():
             target.verified.discard(a.customer)
             if target.session is not None and target.session.customer == a.customer:
-                target.session = None
+                target.session, target.ended_by = None, "REV-1"
         self.mail_expectation("REV-1", "revocation sends no email")
 
     def subscribe(self, a: act.Subscribe) -> None:
@@ -454,6 +457,7 @@ class _Step:
         else:
             why = {"SES-1": "the session ended after session_idle_timeout_s without activity",
                    "SES-6": "this device has no session", "REV-1": "her access was revoked",
+                   "SES-4": "she signed out on this device",
                    "EV-1": "her email is not verified, and verification is required"}[rule]
             self.show(a.customer, a.device, SIGNED_OUT, rule, why)
 
@@ -465,7 +469,7 @@ class _Step:
             self.show(a.customer, a.device, SIGNED_OUT, rule, "there is no session to sign out of")
             return
         target.verified.discard(target.session.customer)
-        target.session = None
+        target.session, target.ended_by = None, "SES-4"
         self.show(a.customer, a.device, SIGNED_OUT, "SES-4", "signing out ends the session")
 
 

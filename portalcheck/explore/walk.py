@@ -73,6 +73,7 @@ class Walk:
         self._other_site: SiteControl | None = None
         self.state: model.State | None = None
         self.taken: list[act.Action] = []
+        self.sent: list[tuple[tuple[str, str], ...]] = []  # per step taken: the emails the model said it sends
         self.emails: dict[str, str] = {}  # customer name -> address
         self.ids: dict[str, int] = {}  # customer name -> the control API's id
         self._contexts: dict[str, tuple[BrowserContext, Page]] = {}
@@ -130,6 +131,7 @@ class Walk:
             contradictions += self._check_links(index, action, sent, expects, observed)
         contradictions += [Contradiction(index, action, rule, channel, expected, seen, why) for rule, channel, expected, seen, why in problems]
         self.state = state
+        self.sent.append(model.mail_channel(sent))
         return contradictions
 
     def _cursor(self) -> int:
@@ -188,7 +190,7 @@ class Walk:
                 text = page.locator("body").inner_text()
                 masked = " ".join(re.sub(re.escape(self.emails[who]), "<address>", text, flags=re.IGNORECASE).split())
                 answers.append((self._final_status(responses), self._marker(page), masked))
-                problems += self._http_problems(responses, token=None)
+                problems += self._http_problems(responses, token=None, key="someone's laptop")
             observed["alike"] = len(set(answers)) == 1
             observed["answers"] = answers
         else:
@@ -238,7 +240,7 @@ class Walk:
         if self.profile.session_cookie:
             after = self._session_cookie(key)
             observed[f"new_session:{key}"] = bool(after) and after != before
-        problems += self._http_problems(responses, token=token)
+        problems += self._http_problems(responses, token=token, key=key)
         if token is not None and token in page.url:
             problems.append(("SEC-3", f"url:{key}", "a URL without the token", page.url, "a page reached through a token redirects to a URL without it"))
         return observed
@@ -313,12 +315,12 @@ class Walk:
     def _final_status(self, responses: list[Response]) -> int | None:
         return responses[-1].status if responses else None
 
-    def _http_problems(self, responses: list[Response], *, token: str | None) -> list[tuple[str, str, Any, Any, str]]:
+    def _http_problems(self, responses: list[Response], *, token: str | None, key: str) -> list[tuple[str, str, Any, Any, str]]:
         """SEC-5: never a 5xx; SES-5: session cookies HttpOnly and SameSite=Lax; SEC-3: a token's page asks for no referrer."""
         problems = []
         for response in responses:
             if response.status >= 500:
-                problems.append(("SEC-5", "status", "no 5xx", f"{response.status} from {response.url}", "the portal never answers with a server error"))
+                problems.append(("SEC-5", f"status:{key}", "no 5xx", f"{response.status} from {response.url}", "the portal never answers with a server error"))
             for header in response.headers_array():
                 if header["name"].lower() != "set-cookie":
                     continue
@@ -327,12 +329,12 @@ class Walk:
                     continue
                 attributes = {part.strip().lower().replace(" ", "") for part in header["value"].split(";")[1:]}
                 if "httponly" not in attributes or not attributes & {"samesite=lax", "samesite=strict"}:
-                    problems.append(("SES-5", "cookies", "HttpOnly; SameSite=Lax", header["value"].split(";", 1)[-1].strip(),
+                    problems.append(("SES-5", f"cookies:{key}", "HttpOnly; SameSite=Lax", header["value"].split(";", 1)[-1].strip(),
                                      f"the session cookie {name} is set HttpOnly and SameSite=Lax"))
         if token is not None and responses:
             policy = responses[0].headers.get("referrer-policy", "")
             if "no-referrer" not in policy.split(","):
-                problems.append(("SEC-3", "referrer-policy", "no-referrer", policy or None, "a page reached through a token asks for no referrer"))
+                problems.append(("SEC-3", f"referrer-policy:{key}", "no-referrer", policy or None, "a page reached through a token asks for no referrer"))
         return problems
 
     # -- links ----------------------------------------------------------------------------------
