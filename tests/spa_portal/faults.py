@@ -2,6 +2,8 @@
 
 Each breaks one rule the way a single-page app could, on the channels such an app answers on
 (a fetch's JSON, its status, its Set-Cookie), so the suite is seen to catch a fault there too.
+The first three are the simulator's (`simulator/faults.py`, same names); the last is an API's
+own: a refusal on the API channel that is a 5xx, where the page itself was a 200.
 """
 
 from __future__ import annotations
