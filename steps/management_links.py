@@ -41,7 +41,7 @@ def _(cast: Cast, which: str) -> None:
 
 @given(phrase(r"the merchant was handed a new management URL"))
 def _(cast: Cast) -> None:
-    """The merchant read the link, and it was a new one: not the management URL her emails hold."""
+    """The merchant read the management link, and it is no longer the one her emails hold."""
     cast.merchant.attempts_to(ReadTheManagementUrl(cast["she"]))
     emailed = management_url(cast["she"])
     assert last_read(cast)[1]["url"] != emailed, f"a new management URL should be handed out, but it is still {emailed}"

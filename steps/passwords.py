@@ -39,7 +39,7 @@ def _(cast: Cast, who: str, device: str) -> None:
 
 @then(phrase(r"{WHOSE} password no longer signs {WHOSE} in on {WHOSE} {DEVICE}"))
 def _(cast: Cast, device: str) -> None:
-    """She sends her password from the sign-in page (the one her device has open, if any); no account shows."""
+    """She sends her password from the sign-in page (the one her device has open, if any), and no account shows."""
     customer = cast["she"]
     customer.attempts_to(SignInWithPassword(on=device, from_open_page=device in customer.recall("sign-in page open on", ())))
     shown = customer.asks(TheAccountShown(device))

@@ -59,7 +59,7 @@ def _(cast: Cast, profile: Profile, who: str, amount: str, unit: str) -> None:
 
 @given(phrase(r"{WHO} accepted {WHOSE} invitation on {WHOSE} {DEVICE}" + AGO))
 def _(cast: Cast, profile: Profile, who: str, device: str, amount: str, unit: str) -> None:
-    """Invited, she accepted the invitation on that device and saw her account; that much time has passed since."""
+    """Invited, she accepted the invitation on that device and saw her account, and that much time has passed since."""
     accept_the_invitation(cast, who, device)
     let_time_pass(cast, profile, amount, unit)
 
@@ -78,10 +78,8 @@ def _(cast: Cast, profile: Profile, who: str, times: str, amount: str, unit: str
     let_time_pass(cast, profile, amount, unit)
 
 
-
-
 @when(phrase(r"the merchant reads {WHOSE} management URL again (?P<amount>\d+) (?P<unit>seconds|minutes|hours|days) later"))
 def _(cast: Cast, profile: Profile, amount: str, unit: str) -> None:
-    """The site's clock moves on by that much; then the merchant reads the management URL once more (the portal may refuse: 429)."""
+    """That much time later, the merchant reads the management URL once more, which the portal may refuse (429)."""
     let_time_pass(cast, profile, amount, unit)
     cast.merchant.attempts_to(ReadTheManagementUrl(cast["she"], expect=(200, 429)))
