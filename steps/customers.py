@@ -6,13 +6,13 @@ import secrets
 
 from pytest_bdd import given, then, when
 
-from portalcheck.cast import Cast
+from .screenplay.cast import Cast
 
-from .devices import PageState
+from .screenplay.devices import PageState
 from .phrases import phrase
-from .questions import TheCustomerRecord, WhatTheDeviceShows
-from .screenplay import Actor
-from .tasks import AcceptTheInvitation, ChooseAPassword, CreateASubscription, Invite, RevokeAccess, SendAnAccountEmail
+from .screenplay.questions import TheCustomerRecord, WhatTheDeviceShows
+from .screenplay.actors import Actor
+from .screenplay.tasks import AcceptTheInvitation, ChooseAPassword, CreateASubscription, Invite, RevokeAccess, SendAnAccountEmail
 
 
 @given(phrase(r"{WHO} is a customer"))

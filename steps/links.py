@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pytest_bdd import given, when
 
-from portalcheck.cast import Cast
+from .screenplay.cast import Cast
 
-from .devices import PageState
+from .screenplay.devices import PageState
 from .phrases import phrase
-from .questions import WhatTheDeviceShows
-from .screenplay import Actor
-from .tasks import (
+from .screenplay.questions import WhatTheDeviceShows
+from .screenplay.actors import Actor
+from .screenplay.tasks import (
     AcceptTheInvitation,
     AskForALoginLink,
     AskForALoginLinkFromTheVerifyPage,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pytest_bdd import then, when
 
-from portalcheck.cast import Cast
+from .screenplay.cast import Cast
 
-from .abilities import ReadMailbox
-from .questions import TheAnswerText
+from .screenplay.abilities import ReadMailbox
+from .screenplay.questions import TheAnswerText
 from .phrases import phrase
-from .tasks import AskForALoginLink, mail_cursor, note_mail_cursor
+from .screenplay.tasks import AskForALoginLink, mail_cursor, note_mail_cursor
 
 
 @when(phrase(r"someone asks for login links for (?P<first>[A-Z][a-z]+), (?P<second>[A-Z][a-z]+) and an unknown address"))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pytest_bdd import then
 
-from portalcheck.cast import Cast
+from .screenplay.cast import Cast
 
-from .abilities import ReadMailbox
+from .screenplay.abilities import ReadMailbox
 from .phrases import phrase
-from .tasks import ReadTheManagementUrl, latest_email, mail_cursor
+from .screenplay.tasks import ReadTheManagementUrl, latest_email, mail_cursor
 
 KINDS = {"invitation": "invitation", "login link": "login_link", "account email": "account"}
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from pytest_bdd import given, step, then, when
 
-from portalcheck.cast import Cast
+from .screenplay.cast import Cast
 
 from .phrases import phrase
-from .tasks import ReadTheManagementUrl, management_url
+from .screenplay.tasks import ReadTheManagementUrl, management_url
 
 LAST_READ = "management link read"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from playwright.sync_api import Error as PlaywrightError
 from pytest_bdd import given, then, when
 
-from portalcheck.cast import Cast
+from .screenplay.cast import Cast
 
-from .devices import PageState
+from .screenplay.devices import PageState
 from .phrases import phrase
-from .questions import TheAccountShown, WhatTheDeviceShows
-from .tasks import OpenTheManagementUrl, SignOut, VisitThePortal, device_of
+from .screenplay.questions import TheAccountShown, WhatTheDeviceShows
+from .screenplay.tasks import OpenTheManagementUrl, SignOut, VisitThePortal, device_of
 
 
 def expect_state(cast: Cast, device: str, expected: PageState, why: str) -> None:

@@ -6,12 +6,12 @@ import secrets
 
 from pytest_bdd import given, then, when
 
-from portalcheck.cast import Cast
+from .screenplay.cast import Cast
 
 from .customers import accept_the_invitation
 from .phrases import phrase
-from .questions import TheAccountShown, TheAnswerText
-from .tasks import GiveAPassword, SignInWithPassword
+from .screenplay.questions import TheAccountShown, TheAnswerText
+from .screenplay.tasks import GiveAPassword, SignInWithPassword
 
 
 @given(phrase(r"{WHO} has a password"))

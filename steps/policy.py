@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, when
 
-from portalcheck.cast import Cast
+from .screenplay.cast import Cast
 from portalcheck.profile import Profile
 
 from .phrases import phrase, seconds
-from .tasks import SetThePolicy
+from .screenplay.tasks import SetThePolicy
 
 SWITCHES = {"on": True, "off": False}
 

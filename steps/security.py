@@ -6,13 +6,13 @@ from urllib.parse import quote
 
 from pytest_bdd import then, when
 
-from portalcheck.cast import Cast
+from .screenplay.cast import Cast
 
-from .abilities import BrowseOnDevices
-from .devices import PageState
+from .screenplay.abilities import BrowseOnDevices
+from .screenplay.devices import PageState
 from .phrases import phrase
-from .questions import TheAccountShown, TheLinkTokens, WhatTheDeviceShows, entropy_bits, link_token
-from .tasks import action_link, device_of, management_url, note_mail_cursor
+from .screenplay.questions import TheAccountShown, TheLinkTokens, WhatTheDeviceShows, entropy_bits, link_token
+from .screenplay.tasks import action_link, device_of, management_url, note_mail_cursor
 
 
 @then(phrase(r"every link token in {WHOSE} emails carries at least (?P<bits>\d+) bits"))

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, when
 
-from portalcheck.cast import Cast
+from .screenplay.cast import Cast
 from portalcheck.profile import Profile
 
 from .customers import accept_the_invitation
-from .devices import PageState
+from .screenplay.devices import PageState
 from .passwords import try_wrong_passwords
 from .phrases import phrase, seconds
-from .questions import WhatTheDeviceShows
-from .tasks import AskForALoginLink, Invite, LetTimePass, ReadTheManagementUrl, SetThePolicy, VisitThePortal, device_of
+from .screenplay.questions import WhatTheDeviceShows
+from .screenplay.tasks import AskForALoginLink, Invite, LetTimePass, ReadTheManagementUrl, SetThePolicy, VisitThePortal, device_of
 
 
 def let_time_pass(cast: Cast, profile: Profile, amount: str, unit: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from portalcheck.steps.questions import link_token
+from portalcheck.steps.screenplay.questions import link_token
 
 URL = "https://portal.example/accounts/customer-with-a-long-identifier/link/Qx7-aB9_k"
 

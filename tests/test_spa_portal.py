@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import Browser, Route
 
 from portalcheck import profile, report, rules
-from steps.devices import PageState, new_device
+from portalcheck.steps.screenplay.devices import PageState, new_device
 from tests.spa_portal.faults import FAULTS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, sync_playwright
 from fake_mail import MailSink
 
 from .. import chromium
-from ..cast import Cast
+from ..steps.screenplay.cast import Cast
 from ..control import ControlClient, SiteControl
 from ..profile import Profile
 from ..reference import ReferencePortal

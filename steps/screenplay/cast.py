@@ -9,11 +9,11 @@ from faker import Faker
 from playwright.sync_api import Browser
 
 from fake_mail import MailSink
-from portalcheck.steps.abilities import BrowseOnDevices, ControlTheSite, ReadMailbox
-from portalcheck.steps.screenplay import Actor, release_each
+from portalcheck.control import SiteControl
+from portalcheck.profile import Profile
 
-from .control import SiteControl
-from .profile import Profile
+from .abilities import BrowseOnDevices, ControlTheSite, ReadMailbox
+from .actors import Actor, release_each
 
 PRONOUNS = {"she": "she", "her": "she", "he": "he", "him": "he", "his": "he", "they": "they", "their": "they"}
 PERSONAS = {"Ada": "she", "Ben": "he", "Cleo": "she", "Dev": "they"}

@@ -9,7 +9,7 @@ from fake_mail import Message
 
 from .abilities import BrowseOnDevices, ControlTheSite, ReadMailbox
 from .devices import PageState
-from .screenplay import Actor
+from .actors import Actor
 
 
 def note_mail_cursor(customer: Actor, kind: str) -> None:

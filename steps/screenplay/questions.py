@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .abilities import BrowseOnDevices, ReadMailbox
 from .devices import PageState
-from .screenplay import Actor
+from .actors import Actor
 from .tasks import site_of
 
 

@@ -12,7 +12,7 @@ from portalcheck.control import SiteControl
 from portalcheck.profile import Profile
 
 from .devices import Device, new_device
-from .screenplay import release_each
+from .actors import release_each
 
 
 class BrowseOnDevices:
