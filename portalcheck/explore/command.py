@@ -69,7 +69,9 @@ def explore(profile_path: Path | None, seed: int, walks: int, steps: int, time_b
 
 def _replay(path: Path, profile: object, faults: tuple[str, ...], chromium_path: str | None) -> int:
     saved = findings.load(path)
-    with open_target(profile, faults=faults or saved.faults, chromium_path=chromium_path) as target:  # type: ignore[arg-type]
+    if saved.faults and not faults:
+        click.echo(f"explore: this finding was found with --fault {' --fault '.join(saved.faults)}; replaying without", err=True)
+    with open_target(profile, faults=faults, chromium_path=chromium_path) as target:  # type: ignore[arg-type]
         again = replay(target, saved.actions)
     if again.found:
         click.echo(f"explore: the finding replays: {again.found[0].describe()}")

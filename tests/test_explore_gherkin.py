@@ -1,0 +1,134 @@
+"""A finding written out: Gherkin in the suite's own wordings, JSON that loads back, and the
+command's exit status for a run problem. No browser and no portal here."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from portalcheck.explore import actions as act
+from portalcheck.explore import finding as findings
+from portalcheck.explore import gherkin, model
+from portalcheck.explore.command import explore
+from portalcheck.explore.walk import Contradiction
+from portalcheck.gherkin_check import check_gherkin
+
+ROOT = Path(__file__).parents[1]
+# The three placeholders of the suite's step patterns (steps/phrases.py), as it defines them.
+PLACEHOLDERS = {"WHO": r"(?P<who>[A-Z][a-z]+|she|he|they)", "WHOSE": r"(?:her|his|their)",
+                "DEVICE": r"(?P<device>laptop|phone|tablet)", "WHO2": r"(?:she|he|they)"}
+
+
+def suite_step_patterns() -> list[re.Pattern[str]]:
+    """Every step wording the suite defines, read from its step modules wherever they live now."""
+    sources = [*ROOT.glob("steps/*.py"), *ROOT.glob("portalcheck/steps/*.py")]
+    patterns = []
+    for source in sources:
+        for raw in re.findall(r'phrase\(r"((?:[^"\\]|\\.)*)"', source.read_text(encoding="utf-8")):
+            text = raw
+            for name, value in PLACEHOLDERS.items():
+                text = text.replace("{" + name + "}", value)
+            text = re.sub(r"\(\?P<(\w+)>", lambda found, seen=set(): "(?:" if found.group(1) in seen or seen.add(found.group(1)) else found.group(0), text)
+            patterns.append(re.compile(text))
+    assert len(patterns) > 40, f"the suite's step modules were not found under {ROOT}"
+    return patterns
+
+
+def contradiction(action: act.Action, rule: str, channel: str, expected: object, observed: object) -> Contradiction:
+    return Contradiction(3, action, rule, channel, expected, observed, "why it must")
+
+
+WALK = [act.AddCustomer("Ada"), act.Invite("Ada"), act.OpenEmailLink("Ada", "phone", "invitation"),
+        act.SetPolicy("login_link_ttl_s", 600), act.AdvanceClock(3597, "just before LL-5: Ada's login link 3 expires"),
+        act.KeepManagementUrl("Ada"), act.AskForLoginLink("Ada", "laptop"), act.AddCustomer("Ben"),
+        act.ReadManagementLink("Ada"), act.OpenManagementUrl("Ada", "laptop")]
+LAST = {
+    "MU-3": contradiction(act.OpenManagementUrl("Ada", "laptop"), "MU-3", "page:Ada's laptop", model.VERIFY, model.ACCOUNT),
+    "LL-6": contradiction(act.OpenEmailLink("Ada", "phone", "login_link"), "LL-6", "page:Ada's phone", model.PROBLEM, model.ACCOUNT),
+    "LL-5": contradiction(act.OpenEmailLink("Ada", "phone", "login_link"), "LL-5", "page:Ada's phone", model.PROBLEM, model.ACCOUNT),
+    "INV-2": contradiction(act.Subscribe("Ada"), "INV-2", "mail", (), (("Ada", "invitation"),)),
+    "LL-2": contradiction(act.CompareLoginLinkAnswers("Ada", "Ben"), "LL-2", "alike", True, False),
+    "SES-5": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation"), "SES-5", "cookies:Ada's laptop", "HttpOnly; SameSite=Lax", "HttpOnly"),
+    "MU-7": contradiction(act.ReadManagementLink("Ada"), "MU-7", "status", 429, 200),
+    "REV-1": contradiction(act.VisitPortal("Ada", "phone"), "REV-1", "page:Ada's phone", model.SIGNED_OUT, model.ACCOUNT),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(LAST))
+def test_a_finding_is_a_scenario_of_the_suites_own_steps_tagged_with_its_rule(rule: str, tmp_path: Path) -> None:
+    found = LAST[rule]
+    text = gherkin.feature([*WALK, found.action], [found], sent=[(), (("Ada", "invitation"),)] + [()] * 5 + [(("Ada", "login_link"),)])
+    path = tmp_path / "finding.feature"
+    path.write_text(text)
+    assert check_gherkin(path) == []
+    assert f"  @{rule} @{gherkin.level(rule)} @explored\n" in text
+    patterns = suite_step_patterns()
+    steps = [re.sub(r"^(Given|When|Then|And) ", "", line.strip()) for line in text.splitlines()
+             if re.match(r"\s+(Given|When|Then|And) ", line)]
+    assert any(line.strip().startswith("Then ") for line in text.splitlines()), text
+    unknown = [step for step in steps if not any(pattern.fullmatch(step) for pattern in patterns)]
+    assert unknown == [], f"steps the suite does not define: {unknown}\n{text}"
+
+
+def test_the_scenario_reads_as_the_walk_went() -> None:
+    found = LAST["MU-3"]
+    text = gherkin.feature(WALK, [found], sent=[(), (("Ada", "invitation"),)] + [()] * 5 + [(("Ada", "login_link"),)])
+    assert "    Given Ada is a customer\n    And Ada was invited\n    When Ada accepts her invitation on her phone\n" in text
+    assert "login links expire after 10 minutes" in text
+    assert "3597 seconds pass" in text and "# (just before LL-5" in text
+    assert "Ada asks for a login link on her laptop" in text  # after a When, the walk goes on in When-steps
+    assert "Then her laptop is asked to verify this device\n    And her laptop does not show her account\n" in text
+
+
+@pytest.mark.parametrize(("mails", "wording"), [
+    ((("Ada", "login_link"),), "    And Ada asked for a login link on her laptop\n"),  # the Given that waits for it
+    ((), "    When Ada asks for a login link on her laptop\n"),  # none came: the Given would wait in vain
+])
+def test_a_login_link_asked_for_is_a_given_only_when_one_arrived(mails: tuple[tuple[str, str], ...], wording: str) -> None:
+    walk = [act.AddCustomer("Ada"), act.Invite("Ada"), act.AskForLoginLink("Ada", "laptop")]
+    text = gherkin.feature([*walk, LAST["LL-6"].action], [LAST["LL-6"]], sent=[(), (("Ada", "invitation"),), mails])
+    assert wording in text, text
+
+
+def test_an_expired_link_is_offered_a_new_login_link_and_a_reused_one_is_told_it_is_not_valid() -> None:
+    assert "is offered a new login link" in gherkin.feature(WALK[:3], [LAST["LL-5"]])
+    assert "is told the link is not valid" in gherkin.feature(WALK[:3], [LAST["LL-6"]])
+
+
+def test_a_finding_saves_and_loads_back(tmp_path: Path) -> None:
+    found = LAST["LL-6"]
+    saved = findings.Finding(7, "reference.toml", ("ll6_reusable",), (*WALK, found.action), (found.to_json(),), "Feature: x\n")
+    json_path, feature_path = saved.save(tmp_path)
+    assert json_path.name == "LL-6-seed7.json" and feature_path.read_text() == "Feature: x\n"
+    loaded = findings.load(json_path)
+    assert loaded.actions == saved.actions and loaded.rule == "LL-6" and loaded.faults == ("ll6_reusable",)
+
+
+@pytest.mark.parametrize("content", ["not json", json.dumps({"format": "other"}),
+                                     json.dumps({"format": findings.FORMAT, "seed": 1, "profile": "p", "actions": [{"action": "fly"}]})])
+def test_a_file_that_is_not_a_finding_is_a_run_problem(content: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    result = CliRunner().invoke(explore, ["--replay", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "explore:" in result.output
+
+
+def test_a_bad_profile_is_a_run_problem(tmp_path: Path) -> None:
+    profile = tmp_path / "theirs.toml"
+    profile.write_text("[target]\nname = 1\n")
+    result = CliRunner().invoke(explore, ["--profile", str(profile)])
+    assert result.exit_code == 2 and "profile" in result.output
+
+
+def test_actions_round_trip_through_json_and_an_unknown_one_is_refused() -> None:
+    for action in WALK:
+        assert act.from_json(json.loads(json.dumps(action.to_json()))) == action
+    with pytest.raises(ValueError, match="unknown action"):
+        act.from_json({"action": "teleport"})
+    with pytest.raises(ValueError, match="invite"):
+        act.from_json({"action": "invite", "who": "Ada"})
