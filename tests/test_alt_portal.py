@@ -8,32 +8,22 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import re
-import secrets
-import socket
 import subprocess
 import sys
-import threading
 import tomllib
 from pathlib import Path
-from typing import IO, Iterator
+from typing import Iterator
 
 import httpx
 import pytest
 from pytest_bdd.feature import get_features
 
+from tests import portal_process
+from tests.portal_process import PortalProcess
+
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "tests" / "alt_portal" / "profile.toml"
-START_TIMEOUT_S = 20.0
 SUITE_TIMEOUT_S = 900.0
-
-
-def free_port() -> int:
-    """A port nobody listens on now, for the suite's mail sink (which binds it later)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def scenario_count() -> int:
@@ -45,73 +35,19 @@ def scenario_count() -> int:
     )
 
 
-class AltPortal:
-    """`python -m tests.alt_portal` in a child process, started when it says `ready`."""
-
-    def __init__(self, smtp_port: int) -> None:
-        self.token = secrets.token_urlsafe(24)
-        self.smtp_port = smtp_port
-        self.url = ""
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self.output: list[str] = []
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.alt_portal", "--port", "0", "--smtp", f"127.0.0.1:{smtp_port}",
-             f"--control-token={self.token}"],  # one argument: a token may start with "-"
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        assert self._process.stdout is not None
-        self._reader = threading.Thread(target=self._pump, args=(self._process.stdout,), daemon=True)
-        self._reader.start()
-
-    def _pump(self, stream: IO[str]) -> None:
-        for line in stream:
-            self._lines.put(line)
-        self._lines.put(None)
-
-    def wait_ready(self) -> None:
-        while True:
-            try:
-                line = self._lines.get(timeout=START_TIMEOUT_S)
-            except queue.Empty:
-                raise AssertionError(f"the alt portal did not say ready within {START_TIMEOUT_S}s: {self.output}") from None
-            if line is None:
-                raise AssertionError(f"the alt portal exited on start: {''.join(self.output)}")
-            self.output.append(line)
-            if line.startswith("ready "):
-                self.url = line.split()[1]
-                return
-
-    def stop(self) -> str:
-        """Stop the process; what it printed after `ready` (errors, tracebacks)."""
-        if self._process.poll() is None:
-            self._process.terminate()
-        self._process.wait(timeout=10)
-        self._reader.join(timeout=10)
-        assert self._process.stdout is not None
-        self._process.stdout.close()
-        while (line := self._lines.get_nowait() if not self._lines.empty() else None) is not None:
-            self.output.append(line)
-        return "".join(self.output)
+@pytest.fixture
+def alt_portal() -> Iterator[PortalProcess]:
+    yield from portal_process.started("tests.alt_portal")
 
 
 @pytest.fixture
-def alt_portal() -> Iterator[AltPortal]:
-    portal = AltPortal(smtp_port=free_port())
-    try:
-        portal.wait_ready()
-        yield portal
-    finally:
-        portal.stop()
-
-
-@pytest.fixture
-def control(alt_portal: AltPortal) -> Iterator[httpx.Client]:
+def control(alt_portal: PortalProcess) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {alt_portal.token}"}
     with httpx.Client(base_url=alt_portal.url, headers=headers, timeout=10) as client:
         yield client
 
 
-def test_the_control_api_needs_the_token(alt_portal: AltPortal) -> None:
+def test_the_control_api_needs_the_token(alt_portal: PortalProcess) -> None:
     with httpx.Client(base_url=alt_portal.url, timeout=10) as anonymous:
         for headers in ({}, {"Authorization": "Bearer wrong"}):
             answer = anonymous.get("/control/capabilities", headers=headers)
@@ -143,18 +79,10 @@ def test_the_control_api_answers_as_contract_v1(control: httpx.Client) -> None:
 
 
 def concrete_profile(folder: Path, control_url: str, sink_port: int) -> Path:
-    """The shipped profile with the run's control URL and sink port filled in."""
-    text = PROFILE.read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^control_url = ".*"$', f'control_url = "{control_url}"', text, count=1)
-    text = re.sub(r"(?m)^port = \d+$", f"port = {sink_port}", text, count=1)
-    written = tomllib.loads(text)
-    assert written["target"]["control_url"] == control_url and written["sink"]["port"] == sink_port
-    path = folder / "alt_portal.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return portal_process.concrete_profile(PROFILE, folder, control_url, sink_port)
 
 
-def test_the_whole_suite_passes_against_the_alt_portal_on_two_workers(alt_portal: AltPortal, tmp_path: Path) -> None:
+def test_the_whole_suite_passes_against_the_alt_portal_on_two_workers(alt_portal: PortalProcess, tmp_path: Path) -> None:
     """Two workers against a vendor's portal: the controller runs the one sink the portal sends
     to, and both workers read it over HTTP (a second sink on the same port could not bind)."""
     profile = concrete_profile(tmp_path, alt_portal.url, alt_portal.smtp_port)

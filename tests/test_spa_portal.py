@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-import queue
-import re
-import secrets
-import socket
 import subprocess
 import sys
-import threading
 import tomllib
 from pathlib import Path
-from typing import IO, Iterator
+from typing import Iterator
 
 import httpx
 import pytest
@@ -27,95 +22,33 @@ from playwright.sync_api import Browser, Route
 
 from portalcheck import profile, report, rules
 from portalcheck.steps.screenplay.devices import PageState, new_device
+from tests import portal_process
+from tests.portal_process import PortalProcess
 from tests.spa_portal.faults import FAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "tests" / "spa_portal" / "profile.toml"
-START_TIMEOUT_S = 20.0
 SUITE_TIMEOUT_S = 900.0
 LEVELS = {rule.id: rule.level for rule in rules.load()}
 
 
-def free_port() -> int:
-    """A port nobody listens on now, for the suite's mail sink (which binds it later)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class SpaPortal:
-    """`python -m tests.spa_portal` in a child process, started when it says `ready`."""
-
-    def __init__(self, smtp_port: int, faults: tuple[str, ...] = ()) -> None:
-        self.token = secrets.token_urlsafe(24)
-        self.smtp_port = smtp_port
-        self.url = ""
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self.output: list[str] = []
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.spa_portal", "--port", "0", "--smtp", f"127.0.0.1:{smtp_port}",
-             f"--control-token={self.token}", *(f"--fault={name}" for name in faults)],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        assert self._process.stdout is not None
-        self._reader = threading.Thread(target=self._pump, args=(self._process.stdout,), daemon=True)
-        self._reader.start()
-
-    def _pump(self, stream: IO[str]) -> None:
-        for line in stream:
-            self._lines.put(line)
-        self._lines.put(None)
-
-    def wait_ready(self) -> None:
-        while True:
-            try:
-                line = self._lines.get(timeout=START_TIMEOUT_S)
-            except queue.Empty:
-                raise AssertionError(f"the SPA portal did not say ready within {START_TIMEOUT_S}s: {self.output}") from None
-            if line is None:
-                raise AssertionError(f"the SPA portal exited on start: {''.join(self.output)}")
-            self.output.append(line)
-            if line.startswith("ready "):
-                self.url = line.split()[1]
-                return
-
-    def stop(self) -> str:
-        """Stop the process; what it printed (errors, tracebacks)."""
-        if self._process.poll() is None:
-            self._process.terminate()
-        self._process.wait(timeout=10)
-        self._reader.join(timeout=10)
-        assert self._process.stdout is not None
-        self._process.stdout.close()
-        while not self._lines.empty():
-            line = self._lines.get_nowait()
-            if line is not None:
-                self.output.append(line)
-        return "".join(self.output)
-
-
-def started(faults: tuple[str, ...] = ()) -> Iterator[SpaPortal]:
-    portal = SpaPortal(smtp_port=free_port(), faults=faults)
-    try:
-        portal.wait_ready()
-        yield portal
-    finally:
-        portal.stop()
+def started(faults: tuple[str, ...] = ()) -> Iterator[PortalProcess]:
+    return portal_process.started("tests.spa_portal", tuple(f"--fault={name}" for name in faults))
 
 
 @pytest.fixture
-def spa_portal() -> Iterator[SpaPortal]:
+def spa_portal() -> Iterator[PortalProcess]:
     yield from started()
 
 
 @pytest.fixture
-def control(spa_portal: SpaPortal) -> Iterator[httpx.Client]:
+def control(spa_portal: PortalProcess) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {spa_portal.token}"}
     with httpx.Client(base_url=spa_portal.url, headers=headers, timeout=10) as client:
         yield client
 
 
-def test_it_is_a_single_page_app(spa_portal: SpaPortal, control: httpx.Client) -> None:
+def test_it_is_a_single_page_app(spa_portal: PortalProcess, control: httpx.Client) -> None:
     """What makes the suite's run against it worth anything: pages are one 200 shell without
     cookies, and answers, cookies and refusals come on the API."""
     site = control.post("/control/sites").json()
@@ -178,18 +111,10 @@ def test_a_device_judges_the_answer_a_page_draws_in_place(browser: Browser, tmp_
 
 
 def concrete_profile(folder: Path, control_url: str, sink_port: int) -> Path:
-    """The shipped profile with the run's control URL and sink port filled in."""
-    text = PROFILE.read_text(encoding="utf-8")
-    text = re.sub(r'(?m)^control_url = ".*"$', f'control_url = "{control_url}"', text, count=1)
-    text = re.sub(r"(?m)^port = \d+$", f"port = {sink_port}", text, count=1)
-    written = tomllib.loads(text)
-    assert written["target"]["control_url"] == control_url and written["sink"]["port"] == sink_port
-    path = folder / "spa_portal.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return portal_process.concrete_profile(PROFILE, folder, control_url, sink_port)
 
 
-def run_suite(portal: SpaPortal, folder: Path, *pytest_args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+def run_suite(portal: PortalProcess, folder: Path, *pytest_args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
     """The suite against `portal` through its profile, on one worker; its run and summary."""
     profile = concrete_profile(folder, portal.url, portal.smtp_port)
     token_env = tomllib.loads(profile.read_text(encoding="utf-8"))["target"]["control_token_env"]
@@ -207,7 +132,7 @@ def run_suite(portal: SpaPortal, folder: Path, *pytest_args: str) -> tuple[subpr
     return finished, json.loads(summaries[0].read_text())
 
 
-def test_the_whole_suite_passes_against_the_spa_portal(spa_portal: SpaPortal, tmp_path: Path) -> None:
+def test_the_whole_suite_passes_against_the_spa_portal(spa_portal: PortalProcess, tmp_path: Path) -> None:
     finished, summary = run_suite(spa_portal, tmp_path)
     output = finished.stdout + finished.stderr
     portal_said = spa_portal.stop()
