@@ -123,15 +123,21 @@ class Walk:
         cursor = self._cursor()
         observed, problems = self._perform(action, candidates[0][2])
         observed["mail"] = self._arrived(action, cursor, candidates[0][2])
-        mismatch_sets = [self._mismatches(index, action, expects, observed) for _, expects, _ in candidates]
-        chosen = next((i for i, found in enumerate(mismatch_sets) if not found), 0)
-        state, expects, sent = candidates[chosen]
-        contradictions = list(mismatch_sets[chosen])
-        if not any(found.channel == "mail" for found in contradictions):
-            contradictions += self._check_links(index, action, sent, expects, observed)
+        judged = []
+        for _, expects, sent in candidates:  # the first branch that agrees on every channel is the portal's
+            found = self._mismatches(index, action, expects, observed)
+            learned: dict[int, str] = {}
+            if not any(item.channel == "mail" for item in found):
+                links_found, learned = self._check_links(index, action, sent, expects, observed)
+                found += links_found
+            judged.append((found, learned))
+        chosen = next((i for i, (found, _) in enumerate(judged) if not found), 0)
+        state = candidates[chosen][0]
+        contradictions, learned = judged[chosen]
+        self._link_urls.update(learned)
         contradictions += [Contradiction(index, action, rule, channel, expected, seen, why) for rule, channel, expected, seen, why in problems]
         self.state = state
-        self.sent.append(model.mail_channel(sent))
+        self.sent.append(model.mail_channel(candidates[chosen][2]))
         return contradictions
 
     def _cursor(self) -> int:
@@ -412,39 +418,43 @@ class Walk:
         return max(seqs, default=cursor)
 
     def _check_links(self, index: int, action: act.Action, sent: list[model.Mail], expects: list[model.Expect],
-                     observed: dict[str, Any]) -> list[Contradiction]:
-        """Learn the URLs the emails carried, and hold the management URLs to MU-6: the same
-        link is the same URL, a new link a URL never handed out before."""
+                     observed: dict[str, Any]) -> tuple[list[Contradiction], dict[int, str]]:
+        """The URLs the emails carried, by the model's link ids, and the management URLs held to
+        MU-6: the same link is the same URL, a new link a URL never handed out before. Nothing is
+        learned here, only returned: the caller keeps what the branch the portal took learned."""
         found: list[Contradiction] = []
+        learned: dict[int, str] = {}
         arrivals = list(self._arrivals)
-        handed: list[tuple[int, str, str]] = []
+        handed: list[tuple[int, str]] = []
         for mail in sent:
-            match = next(item for item in arrivals if item[1] == mail.to and item[2] == mail.kind)
+            match = next((item for item in arrivals if item[1] == mail.to and item[2] == mail.kind), None)
+            if match is None:
+                continue  # judged by the mail channel
             arrivals.remove(match)
             message = match[3]
             try:
                 if mail.action_link is not None:
                     pattern = self.profile.emails[mail.kind].action_link
                     assert pattern is not None
-                    self._link_urls[mail.action_link] = message.link(pattern.pattern).url
-                handed.append((mail.management_link, message.link(self.profile.management_url.pattern).url, "MU-1"))
+                    learned[mail.action_link] = message.link(pattern.pattern).url
+                handed.append((mail.management_link, message.link(self.profile.management_url.pattern).url))
             except LookupError as error:
-                found.append(Contradiction(index, action, "INV-3" if mail.kind == "invitation" else "LL-3" if mail.kind == "login_link" else "MU-1",
-                                           "mail links", "an action link and the management URL", str(error).split(";")[0], "every portal email carries its links"))
+                rule = {"invitation": "INV-3", "login_link": "LL-3"}.get(mail.kind, "MU-1")
+                found.append(Contradiction(index, action, rule, "mail links", "an action link and the management URL",
+                                           str(error).split(";")[0], "every portal email carries its links"))
         if "handed_url" in observed:
-            ml_id = next(expect.value for expect in expects if expect.channel == "handed")
-            handed.append((ml_id, observed["handed_url"], "MU-6"))
-        for ml_id, url, rule in handed:
-            known = self._link_urls.get(ml_id)
+            handed += [(expect.value, observed["handed_url"]) for expect in expects if expect.channel == "handed"]
+        for ml_id, url in handed:
+            known = learned.get(ml_id, self._link_urls.get(ml_id))
             if known is not None and known != url:
                 found.append(Contradiction(index, action, "MU-6", "management URL", known, url,
                                            "the same management URL is handed out until management_link_refresh_s after its creation"))
-            elif known is None and url in self._link_urls.values():
+            elif known is None and url in {*self._link_urls.values(), *learned.values()}:
                 found.append(Contradiction(index, action, "MU-6", "management URL", "a new URL", url,
                                            "after management_link_refresh_s a new management URL is made"))
             else:
-                self._link_urls[ml_id] = url
-        return found
+                learned[ml_id] = url
+        return found, learned
 
 
 def _token(url: str, pattern: re.Pattern[str] | None) -> str:

@@ -1,0 +1,58 @@
+"""The explorer against the bundled simulator: nothing found on the correct one; faults found by
+exploring alone, each written as a scenario naming the rule, and replayed from its file.
+
+Each test starts the simulator, the mail sink and a browser of its own, so they are slow (a
+minute or so each): a fixed seed and a small budget keep them bounded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from portalcheck import profile
+from portalcheck.explore import finding as findings
+from portalcheck.explore.command import explore as explore_command
+from portalcheck.explore.machine import explore
+from portalcheck.explore.target import Target, open_target
+from portalcheck.gherkin_check import check_gherkin
+
+
+@pytest.fixture(scope="module")
+def correct_simulator() -> Iterator[Target]:
+    with open_target(profile.load()) as target:
+        yield target
+
+
+def test_explore_finds_nothing_on_the_correct_simulator(correct_simulator: Target) -> None:
+    lines: list[str] = []
+    run = explore(correct_simulator, seed=11, walks=12, steps=10, time_budget_s=35, progress=lines.append)
+    assert run.failing is None, "\n".join(item.describe() for item in run.failing[1]) + f"\nafter {run.failing[0]}"
+    assert run.walks >= 4 and run.steps >= 30, f"the run hardly walked: {lines[-1:]}"
+    assert lines[-1].startswith(f"explore: {run.walks} walks, {run.steps} steps")
+
+
+@pytest.mark.parametrize(("fault", "rule", "then"), [
+    ("ll6_reusable", "LL-6", "is told the link is not valid"),
+    ("mu3_any_device", "MU-3", "is asked to verify this device"),
+])
+def test_explore_alone_finds_a_fault_and_writes_it_as_a_scenario_that_replays(
+        fault: str, rule: str, then: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    found = runner.invoke(explore_command, ["--fault", fault, "--seed", "1", "--walks", "40", "--steps", "12",
+                                            "--time-budget", "90", "--out", str(tmp_path)])
+    assert found.exit_code == 1, found.output
+    feature = tmp_path / f"{rule}-seed1.feature"
+    text = feature.read_text()
+    assert f"@{rule} @" in text and then in text, text
+    assert check_gherkin(feature) == []
+    saved = findings.load(tmp_path / f"{rule}-seed1.json")
+    assert saved.faults == (fault,) and len(saved.actions) <= 6, saved.actions  # shrunk
+
+    replayed = runner.invoke(explore_command, ["--replay", str(tmp_path / f"{rule}-seed1.json"), "--fault", fault])
+    assert replayed.exit_code == 1 and "the finding replays" in replayed.output, replayed.output
+    fixed = runner.invoke(explore_command, ["--replay", str(tmp_path / f"{rule}-seed1.json")])
+    assert fixed.exit_code == 0 and "no longer replays" in fixed.output, fixed.output
