@@ -132,3 +132,16 @@ def test_actions_round_trip_through_json_and_an_unknown_one_is_refused() -> None
         act.from_json({"action": "teleport"})
     with pytest.raises(ValueError, match="invite"):
         act.from_json({"action": "invite", "who": "Ada"})
+
+
+def test_a_burst_up_to_a_rate_limit_is_said_in_one_given() -> None:
+    walk = [act.AddCustomer("Ada"), *[act.Invite("Ada")] * 5, *[act.ReadManagementLink("Ada")] * 16]
+    found = contradiction(act.ReadManagementLink("Ada"), "MU-7", "status", 429, 200)
+    text = gherkin.feature(walk, [found], sent=[()] + [(("Ada", "invitation"),)] * 5 + [()] * 16)
+    assert ("    Given Ada is a customer\n    And Ada was invited 5 times\n"
+            "    And the merchant read her management URL 15 times\n"
+            "    When the merchant reads her management URL again\n"
+            "    Then the merchant is told it was read too often\n") in text, text
+    patterns = suite_step_patterns()
+    steps = [re.sub(r"^(Given|When|Then|And) ", "", line.strip()) for line in text.splitlines() if re.match(r"\s+(Given|When|Then|And) ", line)]
+    assert all(any(pattern.fullmatch(step) for pattern in patterns) for step in steps), steps

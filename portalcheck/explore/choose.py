@@ -72,6 +72,20 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
             return action
 
 
+def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.Action], clock: Callable[[], float]) -> list[act.Action]:
+    """Mostly one action; now and then a burst of one action repeated up to a rate limit of the
+    policy (INV-7: 5 invitations, LL-8: 5 login links, MU-7: 15 reads) and one past it."""
+    if rng.random() < 0.06:
+        who = rng.choice(list(state.customers))
+        burst = rng.choice([
+            [act.Invite(who)] * rng.choice((5, 6)),
+            [act.AskForLoginLink(who, "laptop")] * rng.choice((5, 6)),
+            [act.ReadManagementLink(who)] * rng.choice((15, 16)),
+        ])
+        return burst
+    return [next_action(rng, state, opened, clock)]
+
+
 def possible(state: model.State, action: act.Action) -> bool:
     """Whether the walk can take `action` now: its customers exist, and what it opens was emailed."""
     if isinstance(action, act.AddCustomer):

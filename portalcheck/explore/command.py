@@ -78,3 +78,7 @@ def _replay(path: Path, profile: object, faults: tuple[str, ...], chromium_path:
         return FOUND
     click.echo(f"explore: the finding no longer replays: all {len(again.taken)} steps agreed with the model")
     return 0
+
+
+if __name__ == "__main__":  # `python -m portalcheck.explore.command`, until the main CLI has it
+    explore()

@@ -24,7 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_sta
 
 from . import actions as act
 from . import model
-from .choose import next_action, possible
+from .choose import next_actions, possible
 from .target import Target
 from .walk import Contradiction, Walk
 
@@ -103,10 +103,10 @@ def machine_for(target: Target, run: Run) -> type[RuleBasedStateMachine]:
         def step(self, number: int) -> None:
             if run.out_of_time() or self.walk.state is None:
                 return
-            action = next_action(random.Random(number), self.walk.state, self.opened, self.walk.clock)
-            if isinstance(action, (act.OpenEmailLink, act.OpenManagementUrl)):
-                self.opened[action.customer] = action
-            self.do(action)
+            for action in next_actions(random.Random(number), self.walk.state, self.opened, self.walk.clock):
+                if isinstance(action, (act.OpenEmailLink, act.OpenManagementUrl)):
+                    self.opened[action.customer] = action
+                self.do(action)
 
     return ExploreWalk
 

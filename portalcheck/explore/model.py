@@ -412,12 +412,13 @@ class _Step:
         self.s.kept[a.customer] = self.s.mail_of(a.customer)[-1].management_link
 
     def open_management_url(self, a: act.OpenManagementUrl) -> None:
-        """MU-2..5, MU-8, EV-1, EV-3, SES-3, DEV-1, REV-1, SEC-6."""
+        """MU-2..5, MU-8, EV-1, EV-3, SES-3, DEV-1, REV-1."""
         ml_id = self.s.kept[a.customer] if a.source == "kept" else self.s.mail_of(a.customer)[-1].management_link
         if a.tamper:
-            rule = "SEC-6" if a.tamper == "site" else "MU-8"
-            where = "moved under another site" if a.tamper == "site" else f"with its {a.tamper} changed"
-            self.show(a.customer, a.device, NOT_ACCOUNT, rule, f"a management URL {where} grants nothing")
+            # MU-8 as docs/policy.md reads it ("one from another site grants nothing"); shared
+            # POLICY.md has since given tenant isolation a rule of its own, SEC-6.
+            where = "moved under another site's path (SEC-6)" if a.tamper == "site" else f"with its {a.tamper} changed"
+            self.show(a.customer, a.device, NOT_ACCOUNT, "MU-8", f"a management URL {where} grants nothing")
             return
         ml = next(ml for ml in self.s.management_links if ml.id == ml_id)
         customer = self.s.customers[a.customer]
