@@ -8,19 +8,15 @@ from .screenplay.cast import Cast
 
 from .screenplay.devices import PageState
 from .phrases import phrase
-from .screenplay.questions import WhatTheDeviceShows
-from .screenplay.actors import Actor
+from .screenplay.questions import TheManagementUrl, WhatTheDeviceShows
 from .screenplay.tasks import (
     AcceptTheInvitation,
     AskForALoginLink,
     AskForALoginLinkFromTheVerifyPage,
-    OpenLink,
+    KeepTheManagementUrl,
+    OpenANewLoginLink,
     OpenTheLoginLink,
     OpenTheManagementUrl,
-    action_link,
-    device_of,
-    management_url,
-    note_mail_cursor,
 )
 
 
@@ -72,9 +68,7 @@ def _(cast: Cast, who: str, device: str, which: str | None) -> None:
 @when(phrase(r"{WHO} opens a new login link on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
     """She asks for a new login link and opens it on that device."""
-    customer = cast[who]
-    customer.remember("cookies before", device_of(customer, device).context.cookies())
-    customer.attempts_to(AskForALoginLink(on=device), OpenTheLoginLink(on=device))
+    cast[who].attempts_to(OpenANewLoginLink(on=device))
 
 
 @given(phrase(r"{WHO} opened {WHOSE} management URL on {WHOSE} {DEVICE}"))
@@ -88,8 +82,7 @@ def _(cast: Cast, who: str, device: str) -> None:
 @given(phrase(r"{WHO} kept {WHOSE} management URL"))
 def _(cast: Cast, who: str) -> None:
     """She keeps the management URL her email holds now, to open it later."""
-    customer = cast[who]
-    customer.remember("kept management URL", management_url(customer))
+    cast[who].attempts_to(KeepTheManagementUrl())
 
 
 @when(phrase(r"{WHO} opens the management URL {WHO2} kept on {WHOSE} {DEVICE}".replace("{WHO2}", "(?:she|he|they)")))
@@ -102,34 +95,27 @@ def _(cast: Cast, who: str, device: str) -> None:
 @when(phrase(r"{WHO} opens (?P<other>[A-Z][a-z]+)'s management URL on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, other: str, device: str) -> None:
     """She opens another customer's management URL on her device."""
-    url = management_url(cast[other])
+    url = cast[other].asks(TheManagementUrl())
     cast[who].attempts_to(OpenTheManagementUrl(on=device, url=url))
 
 
 @when(phrase(r"{WHO} opens the invitation link of {WHOSE} invitation on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
     """She opens the invitation link of her latest invitation, not its management URL."""
-    customer = cast[who]
-    customer.attempts_to(OpenLink(action_link(customer, "invitation"), on=device))
+    cast[who].attempts_to(AcceptTheInvitation(on=device))
 
 
 @given(phrase(r"{WHO} asked for a login link from the verify page on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
     """Her management URL took that device to the verify-this-device page, where she asked for a login link."""
-    cast[who].attempts_to(OpenTheManagementUrl(on=device))
-    ask_from_the_verify_page(cast[who], device)
+    cast[who].attempts_to(OpenTheManagementUrl(on=device), AskForALoginLinkFromTheVerifyPage(on=device))
+    shown = cast[who].asks(WhatTheDeviceShows(device))
+    assert shown is PageState.LOGIN_LINK_SENT, f"asking from the verify page should say a link was sent, not {shown.value}"
 
 
 @when(phrase(r"{WHO} asks for a login link from the verify page on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
     """On the verify-this-device page she asks for a login link to be emailed."""
-    ask_from_the_verify_page(cast[who], device)
-
-
-def ask_from_the_verify_page(customer: Actor, device: str) -> None:
-    """On the verify page her device shows, she asks for a login link; the page must say it was sent."""
-    note_mail_cursor(customer, "login_link")
-    customer.attempts_to(AskForALoginLinkFromTheVerifyPage(on=device))
-    shown = customer.asks(WhatTheDeviceShows(device))
+    cast[who].attempts_to(AskForALoginLinkFromTheVerifyPage(on=device))
+    shown = cast[who].asks(WhatTheDeviceShows(device))
     assert shown is PageState.LOGIN_LINK_SENT, f"asking from the verify page should say a link was sent, not {shown.value}"
-

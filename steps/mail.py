@@ -6,44 +6,32 @@ from pytest_bdd import then
 
 from .screenplay.cast import Cast
 
-from .screenplay.abilities import ReadMailbox
 from .phrases import phrase
-from .screenplay.tasks import ReadTheManagementUrl, latest_email, mail_cursor
+from .screenplay.questions import TheCurrentManagementUrl, TheLinkIn, TheNewEmail, TheNewEmailWithinTheQuietTime
 
-KINDS = {"invitation": "invitation", "login link": "login_link", "account email": "account"}
+KINDS = {"invitation": "invitation", "login link": "login_link", "account email": "account", "login link email": "login_link"}
 
 
 @then(phrase(r"{WHO} receives (?:an|a new|a) (?P<kind>invitation|login link|account email)"))
 def _(cast: Cast, who: str, kind: str) -> None:
     """An email of that kind reaches the customer after the action before."""
-    customer = cast[who]
-    customer.ability_to(ReadMailbox).wait_for(KINDS[kind], after=mail_cursor(customer, KINDS[kind]))
+    cast[who].asks(TheNewEmail(KINDS[kind]))  # waits for it: on none, the sink says what came instead
 
 
 @then(phrase(r"{WHO} receives no (?:new )?(?P<kind>invitation|login link|account email)"))
 def _(cast: Cast, who: str, kind: str) -> None:
     """No email of that kind reaches the customer, watched for the profile's quiet time."""
-    customer = cast[who]
-    customer.ability_to(ReadMailbox).expect_none(KINDS[kind], after=mail_cursor(customer, KINDS[kind]))
+    arrived = cast[who].asks(TheNewEmailWithinTheQuietTime(KINDS[kind]))
+    assert arrived is None, f"expected no new {kind} for {cast[who].name}, but got #{arrived.seq} {arrived.subject!r} (id {arrived.id})"
 
 
-ACTION_LINKS = {"an invitation link": "invitation", "a login link": "login_link"}
+LINKS = {"an invitation link": "invitation", "a login link": "login_link"}
 
 
 @then(phrase(r"{WHOSE} (?P<kind>invitation|login link email|account email) holds (?P<what>an invitation link|a login link|{WHOSE} management URL)"))
 def _(cast: Cast, kind: str, what: str) -> None:
     """Her latest email of that kind holds an invitation link, a login link, or her current management URL."""
-    customer = cast["she"]
-    mailbox = customer.ability_to(ReadMailbox)
-    kind_key = {"invitation": "invitation", "login link email": "login_link", "account email": "account"}[kind]
-    message = latest_email(customer, kind_key)
-    if what in ACTION_LINKS:
-        pattern = mailbox.profile.emails[ACTION_LINKS[what]].action_link
-        assert pattern is not None
-        message.link(pattern.pattern)  # raises with the links it did find
-        return
-    emailed = message.link(mailbox.profile.management_url.pattern).url
+    emailed = cast["she"].asks(TheLinkIn(KINDS[kind], LINKS.get(what, "management")))  # raises with the links it did find
     # Hers and the current one, not just any link of that shape: the merchant's view must agree.
-    cast.merchant.attempts_to(ReadTheManagementUrl(customer))
-    _, answer = cast.merchant.recall("management link read")
-    assert emailed == answer["url"], f"the {kind} holds {emailed}, but her current management URL is {answer['url']}"
+    current = emailed if what in LINKS else cast.merchant.asks(TheCurrentManagementUrl(cast["she"]))
+    assert emailed == current, f"the {kind} holds {emailed}, but her current management URL is {current}"

@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Error as PlaywrightError
 from pytest_bdd import given, then, when
 
 from .screenplay.cast import Cast
 
 from .screenplay.devices import PageState
 from .phrases import phrase
-from .screenplay.questions import TheAccountShown, WhatTheDeviceShows
-from .screenplay.tasks import OpenTheManagementUrl, SignOut, VisitThePortal, device_of
+from .screenplay.questions import TheAccountShown, TheFormsShown, WhatTheDeviceShows, WhatTheDeviceShowsOnceDrawn, WhereTheDeviceIs
+from .screenplay.tasks import OpenTheManagementUrl, OpenTheSignInPage, SignOut, VisitThePortal
 
 
 def expect_state(cast: Cast, device: str, expected: PageState, why: str) -> None:
+    """Judge what her device shows (live, `WhatTheDeviceShows`) against what it should show, and why."""
     customer = cast["she"]
     shown = customer.asks(WhatTheDeviceShows(device))
-    where = device_of(customer, device).describe()
+    where = customer.asks(WhereTheDeviceIs(device))
     assert shown is expected, f"{customer.name}'s {device} should show {expected.value} ({why}); it shows {shown.value}: {where}"
 
 
 @then(phrase(r"{WHOSE} {DEVICE} (?:still )?shows {WHOSE} account"))
 def _(cast: Cast, device: str) -> None:
     """The device shows the account, and it is hers (her email address on it)."""
-    customer = cast["she"]
-    shown = customer.asks(TheAccountShown(device))
-    where = device_of(customer, device).describe()
-    assert shown, f"{customer.name}'s {device} should show her account; it shows {customer.asks(WhatTheDeviceShows(device)).value}: {where}"
-    email = customer.recall("customer")["email"]
-    assert email.lower() in shown.lower(), f"{customer.name}'s {device} shows an account, but not hers ({email}): {shown!r}"
+    customer, shown = cast["she"], cast["she"].asks(TheAccountShown(device))
+    assert shown, f"{customer.name}'s {device} should show her account; it shows {customer.asks(WhatTheDeviceShows(device)).value}: {customer.asks(WhereTheDeviceIs(device))}"
+    assert (email := customer.recall("customer")["email"]).lower() in shown.lower(), f"{customer.name}'s {device} shows an account, but not hers ({email}): {shown!r}"
 
 
 @then(phrase(r"{WHOSE} {DEVICE} shows {WHOSE} signed out"))
@@ -47,8 +44,7 @@ def _(cast: Cast, device: str) -> None:
 def _(cast: Cast, device: str) -> None:
     """The device shows the expired-or-invalid-link page, with a form to ask for a new login link."""
     expect_state(cast, device, PageState.LINK_PROBLEM, "the expired-or-invalid-link page")
-    form = device_of(cast["she"], device).selector("login_link_form")
-    assert form.count() > 0 and form.first.is_visible(), "the expired-link page should offer a new login link"
+    assert "login_link_form" in cast["she"].asks(TheFormsShown(device)), "the expired-link page should offer a new login link"
 
 
 @then(phrase(r"{WHOSE} {DEVICE} is told the link is not valid"))
@@ -68,16 +64,14 @@ def _(cast: Cast, device: str) -> None:
     """The device shows no account (judged live: a page drawn before a change is loaded again)."""
     customer = cast["she"]
     shown = customer.asks(TheAccountShown(device))
-    assert not shown, f"{customer.name}'s {device} should not show her account, but shows {shown!r}: {device_of(customer, device).describe()}"
+    assert not shown, f"{customer.name}'s {device} should not show her account, but shows {shown!r}: {customer.asks(WhereTheDeviceIs(device))}"
 
 
 @then(phrase(r"{WHOSE} {DEVICE} does not show (?P<other>[A-Z][a-z]+)'s account"))
 def _(cast: Cast, device: str, other: str) -> None:
     """The device shows no account of that other customer."""
-    owner = cast["she"]
-    other_email = cast[other].recall("customer")["email"]
-    cast.spotlight(owner)  # naming Ben must not turn "her" into him
-    shown = owner.asks(TheAccountShown(device))
+    owner, other_email = cast["she"], cast[other].recall("customer")["email"]
+    shown = cast.spotlight(owner).asks(TheAccountShown(device))  # naming Ben must not turn "her" into him
     assert other_email.lower() not in shown.lower(), f"{owner.name}'s {device} shows {other}'s account: {shown!r}"
 
 
@@ -90,31 +84,23 @@ def _(cast: Cast, device: str) -> None:
 @then(phrase(r"{WHOSE} {DEVICE} does not get the usual answer"))
 def _(cast: Cast, device: str) -> None:
     """The device, once its page is drawn, does not say a login link is on its way."""
-    customer = cast["she"]
-    shown = device_of(customer, device).state_now()
-    assert shown is not PageState.LOGIN_LINK_SENT, f"a cross-site form should be refused, but {device_of(customer, device).describe()} says a link was sent"
+    shown = cast["she"].asks(WhatTheDeviceShowsOnceDrawn(device))
+    assert shown is not PageState.LOGIN_LINK_SENT, f"a cross-site form should be refused, but {cast['she'].asks(WhereTheDeviceIs(device))} says a link was sent"
 
 
 @then(phrase(r"{WHOSE} {DEVICE} offers no password form"))
 def _(cast: Cast, device: str) -> None:
     """The sign-in page is drawn with its login-link form, and without a password form."""
-    customer = cast["she"]
-    shown = device_of(customer, device)
+    forms = cast["she"].asks(TheFormsShown(device, once_drawn=True))
     # An absent form proves nothing on a page that did not load: the sign-in page must be there.
-    try:
-        shown.selector("login_link_form").first.wait_for(state="visible")
-    except PlaywrightError:
-        raise AssertionError(f"the sign-in page did not load with its login-link form: {shown.describe()}") from None
-    shown.settle()  # a page that draws itself may add the password form after the login-link form
-    form = shown.selector("password_form")
-    assert form.count() == 0 or not form.first.is_visible(), "with password logins off, the sign-in page should offer no password form"
+    assert "login_link_form" in forms, f"the sign-in page did not load with its login-link form: {cast['she'].asks(WhereTheDeviceIs(device))}"
+    assert "password_form" not in forms, "with password logins off, the sign-in page should offer no password form"
 
 
 @then(phrase(r"{WHOSE} management URL (?:still )?opens {WHOSE} account on {WHOSE} {DEVICE}"))
 def _(cast: Cast, device: str) -> None:
     """She opens her current management URL on the device, and it shows her account."""
-    customer = cast["she"]
-    customer.attempts_to(OpenTheManagementUrl(on=device))
+    cast["she"].attempts_to(OpenTheManagementUrl(on=device))
     expect_state(cast, device, PageState.ACCOUNT, "her management URL on a verified device")
 
 
@@ -136,9 +122,7 @@ def _(cast: Cast, who: str, device: str) -> None:
 @given(phrase(r"{WHO} has the sign-in page open on {WHOSE} {DEVICE}"))
 def _(cast: Cast, who: str, device: str) -> None:
     """She opens the sign-in page on the device (and remembers it is open there)."""
-    customer = cast[who]
-    customer.attempts_to(VisitThePortal(on=device, page="sign_in"))
-    customer.remember("sign-in page open on", (*customer.recall("sign-in page open on", ()), device))
+    cast[who].attempts_to(OpenTheSignInPage(on=device))
 
 
 @when(phrase(r"{WHO} signs out on {WHOSE} {DEVICE}"))

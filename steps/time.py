@@ -12,14 +12,17 @@ from .customers import accept_the_invitation
 from .screenplay.devices import PageState
 from .passwords import try_wrong_passwords
 from .phrases import phrase, seconds
-from .screenplay.questions import WhatTheDeviceShows
-from .screenplay.tasks import AskForALoginLink, Invite, LetTimePass, ReadTheManagementUrl, SetThePolicy, VisitThePortal, device_of
+from .screenplay.actors import Task
+from .screenplay.questions import WhatThePortalShows, WhereTheDeviceIs
+from .screenplay.tasks import AskForALoginLink, Invite, LetTimePass, ReadTheManagementUrl, SetThePolicy
 
 
-def let_time_pass(cast: Cast, profile: Profile, amount: str, unit: str) -> None:
+def let_time_pass(cast: Cast, profile: Profile, amount: str, unit: str, *, first: Task | None = None) -> None:
+    """The merchant does `first` (if anything), then moves the site's clock on by that much;
+    not applicable where the target has no clock to move."""
     if not profile.has("clock"):
         pytest.skip("not applicable: the target lacks clock")
-    cast.merchant.attempts_to(LetTimePass(seconds(amount, unit)))
+    cast.merchant.attempts_to(*([first] if first else []), LetTimePass(seconds(amount, unit)))
 
 
 @given(phrase(r"(?P<amount>\d+) (?P<unit>seconds|minutes|hours|days) passed"))
@@ -34,15 +37,11 @@ def _(cast: Cast, profile: Profile, amount: str, unit: str) -> None:
 def _(cast: Cast, profile: Profile, device: str, amount: str, unit: str) -> None:
     """Sessions end a minute before that much inactivity, and this one has ended: the scenarios
     after it rely on a device that is signed out, whatever the target's own timeout."""
-    idle = seconds(amount, unit)
-    cast.merchant.attempts_to(SetThePolicy({"session_idle_timeout_s": idle - 60}))
-    let_time_pass(cast, profile, amount, unit)
-    customer = cast["she"]
-    customer.attempts_to(VisitThePortal(on=device))
-    shown = customer.asks(WhatTheDeviceShows(device))
+    let_time_pass(cast, profile, amount, unit, first=SetThePolicy({"session_idle_timeout_s": seconds(amount, unit) - 60}))
+    shown = cast["she"].asks(WhatThePortalShows(device))
     assert shown is PageState.SIGNED_OUT, (
         f"after {amount} {unit} of inactivity her session should have ended, but her {device} shows {shown.value}:"
-        f" {device_of(customer, device).describe()}"
+        f" {cast['she'].asks(WhereTheDeviceIs(device))}"
     )
 
 

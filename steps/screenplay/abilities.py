@@ -12,7 +12,7 @@ from portalcheck.control import SiteControl
 from portalcheck.profile import Profile
 
 from .devices import Device, new_device
-from .actors import release_each
+from .actors import Actor, release_each
 
 
 class BrowseOnDevices:
@@ -83,3 +83,13 @@ class ControlTheSite:
 
     def forget(self) -> None:
         """The site itself is deleted by the fixture that made it."""
+
+
+def device_of(actor: Actor, name: str) -> Device:
+    """One of the actor's devices ("laptop", "phone"), made on first use."""
+    return actor.ability_to(BrowseOnDevices).device(name)
+
+
+def site_of(merchant: Actor) -> SiteControl:
+    """The test site the merchant controls."""
+    return merchant.ability_to(ControlTheSite).site

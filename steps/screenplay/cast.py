@@ -31,6 +31,7 @@ class Cast:
         self.merchant = Actor("the merchant").who_can(ControlTheSite(site))
         self._customers: dict[str, Actor] = {}
         self._spotlight: Actor | None = None
+        self._someone: Actor | None = None
 
     def __getitem__(self, who: str) -> Actor:
         """A customer by name ("Ada") or by pronoun ("she", "her": the last one named)."""
@@ -60,7 +61,15 @@ class Cast:
         )
         actor.remember("customer", {"email": email, "id": None})
         self._customers[f"stranger {email}"] = actor
+        self._someone = actor
         return actor
+
+    @property
+    def someone(self) -> Actor:
+        """The stranger made last: the one "someone" refers to in the steps after."""
+        if self._someone is None:
+            raise LookupError("'someone' refers to nobody: no stranger has acted yet")
+        return self._someone
 
     def _register(self, name: str) -> Actor:
         last_name = self._faker.last_name()

@@ -3,65 +3,32 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Any, Callable
+from urllib.parse import quote
 
-from fake_mail import Message
-
-from .abilities import BrowseOnDevices, ControlTheSite, ReadMailbox
+from .abilities import BrowseOnDevices, ReadMailbox, device_of, site_of
 from .devices import PageState
 from .actors import Actor
+from .questions import (
+    TheActionLink,
+    TheAnswerText,
+    TheManagementLinkHandedOut,
+    TheManagementUrl,
+    TheNewEmail,
+    TheSessionCookies,
+    link_token,
+)
 
 
-def note_mail_cursor(customer: Actor, kind: str) -> None:
-    """Before an action that may send `kind` of email, remember "everything so far" in the
-    customer's mailbox: what arrives after it is the answer to that action."""
-    customer.remember(f"mail cursor {kind}", customer.ability_to(ReadMailbox).cursor())
+@dataclasses.dataclass(frozen=True)
+class NoteTheMailCursor:
+    """Before an action that may send `kind` of email, note "everything so far" in the actor's
+    mailbox: what arrives after it is the answer to that action (`TheMailCursor`)."""
 
+    kind: str
 
-def mail_cursor(customer: Actor, kind: str) -> int:
-    return customer.recall(f"mail cursor {kind}", 0)
-
-
-def latest_email(customer: Actor, kind: str, *, which: str = "latest") -> Message:
-    """The customer's latest (or first) email of `kind`.
-
-    Mail travels on its own time: when an action that sends this kind was taken and its email
-    has not come yet, wait for it rather than take an older one.
-    """
-    mailbox = customer.ability_to(ReadMailbox)
-    found = mailbox.of_kind(kind)
-    if which == "first":
-        return found[0] if found else mailbox.wait_for(kind, after=None)
-    cursor = mail_cursor(customer, kind)
-    if not found or found[-1].seq <= cursor:
-        return mailbox.wait_for(kind, after=cursor)
-    return found[-1]
-
-
-def action_link(customer: Actor, kind: str, *, which: str = "latest") -> str:
-    mailbox = customer.ability_to(ReadMailbox)
-    pattern = mailbox.profile.emails[kind].action_link
-    assert pattern is not None, f"the profile gives no action link pattern for {kind} emails"
-    return latest_email(customer, kind, which=which).link(pattern.pattern).url
-
-
-def management_url(customer: Actor) -> str:
-    """The management URL from the customer's most recent portal email that carries one."""
-    mailbox = customer.ability_to(ReadMailbox)
-    pattern = mailbox.profile.management_url.pattern
-    messages = mailbox.mailbox.messages()
-    if not messages:
-        messages = [mailbox.mailbox.wait_for(timeout=mailbox.profile.mail_timeout_s)]
-    for message in reversed(messages):
-        try:
-            return message.link(pattern).url
-        except LookupError:
-            continue
-    raise AssertionError(f"none of {customer.name}'s {len(messages)} emails holds a management URL ({pattern!r})")
-
-
-def device_of(customer: Actor, name: str) -> Any:
-    return customer.ability_to(BrowseOnDevices).device(name)
+    def perform_as(self, actor: Actor) -> None:
+        actor.remember(f"mail cursor {self.kind}", actor.ability_to(ReadMailbox).cursor())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +48,7 @@ class AcceptTheInvitation:
     which: str = "latest"
 
     def perform_as(self, actor: Actor) -> None:
-        actor.attempts_to(OpenLink(action_link(actor, "invitation", which=self.which), on=self.on))
+        actor.attempts_to(OpenLink(actor.asks(TheActionLink("invitation", self.which)), on=self.on))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,7 +57,7 @@ class OpenTheLoginLink:
     which: str = "latest"
 
     def perform_as(self, actor: Actor) -> None:
-        actor.attempts_to(OpenLink(action_link(actor, "login_link", which=self.which), on=self.on))
+        actor.attempts_to(OpenLink(actor.asks(TheActionLink("login_link", self.which)), on=self.on))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +66,7 @@ class OpenTheManagementUrl:
     url: str | None = None
 
     def perform_as(self, actor: Actor) -> None:
-        actor.attempts_to(OpenLink(self.url or management_url(actor), on=self.on))
+        actor.attempts_to(OpenLink(self.url or actor.asks(TheManagementUrl()), on=self.on))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,13 +88,12 @@ class AskForALoginLink:
     until_it_arrives: bool = False
 
     def perform_as(self, actor: Actor) -> None:
-        note_mail_cursor(actor, "login_link")
-        actor.attempts_to(VisitThePortal(self.on, page="sign_in"))
+        actor.attempts_to(NoteTheMailCursor("login_link"), VisitThePortal(self.on, page="sign_in"))
         device = device_of(actor, self.on)
         address = self.address or actor.recall("customer")["email"]
         device.submit("login_link_form", {"login_link_email": address}, "login_link_submit")
         if self.until_it_arrives:
-            actor.ability_to(ReadMailbox).wait_for("login_link", after=mail_cursor(actor, "login_link"))
+            actor.asks(TheNewEmail("login_link"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +101,7 @@ class AskForALoginLinkFromTheVerifyPage:
     on: str
 
     def perform_as(self, actor: Actor) -> None:
-        note_mail_cursor(actor, "login_link")
+        actor.attempts_to(NoteTheMailCursor("login_link"))
         device = device_of(actor, self.on)
         state = device.state()
         assert state is PageState.VERIFY_DEVICE, f"expected the verify page, but {device.describe()} shows {state.value}"
@@ -143,15 +109,28 @@ class AskForALoginLinkFromTheVerifyPage:
 
 
 @dataclasses.dataclass(frozen=True)
+class OpenTheSignInPage:
+    """Open the sign-in page on a device, and remember it is open there (`SignInWithPassword` uses it)."""
+
+    on: str
+
+    def perform_as(self, actor: Actor) -> None:
+        actor.attempts_to(VisitThePortal(self.on, page="sign_in"))
+        actor.remember("sign-in page open on", (*actor.recall("sign-in page open on", ()), self.on))
+
+
+@dataclasses.dataclass(frozen=True)
 class SignInWithPassword:
+    """Send the address and password (the actor's own by default) from the sign-in page: the
+    one she has open on that device (`OpenTheSignInPage`), else one opened now."""
+
     on: str
     password: str | None = None
     address: str | None = None
-    from_open_page: bool = False
 
     def perform_as(self, actor: Actor) -> None:
         device = device_of(actor, self.on)
-        if not self.from_open_page:
+        if self.on not in actor.recall("sign-in page open on", ()):
             actor.attempts_to(VisitThePortal(self.on, page="sign_in"))
         fields = {
             "password_email": self.address or actor.recall("customer")["email"],
@@ -185,11 +164,188 @@ class SignOut:
         device.press("sign_out")
 
 
+@dataclasses.dataclass(frozen=True)
+class KeepTheManagementUrl:
+    """Keep the management URL her emails hold now, to open it later ("kept management URL")."""
+
+    def perform_as(self, actor: Actor) -> None:
+        actor.remember("kept management URL", actor.asks(TheManagementUrl()))
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenANewLoginLink:
+    """Ask for a new login link on a device and open it there; the session cookies the device
+    held before are remembered ("session cookies before"), to tell whether the sign-in renewed them."""
+
+    on: str
+
+    def perform_as(self, actor: Actor) -> None:
+        actor.remember("session cookies before", actor.asks(TheSessionCookies(self.on)))
+        actor.attempts_to(AskForALoginLink(on=self.on), OpenTheLoginLink(on=self.on))
+
+
+@dataclasses.dataclass(frozen=True)
+class AskForLoginLinksFor:
+    """From the sign-in page of a laptop of one's own, ask for a login link for each person's
+    address in turn. Remembered: each answer as a person reads it, the address masked out
+    ("answers"), and whom it was asked for ("asked for"); each person's mail cursor is noted."""
+
+    people: tuple[Actor, ...]
+
+    def perform_as(self, actor: Actor) -> None:
+        answers = []
+        for person in self.people:
+            address = person.recall("customer")["email"]
+            person.attempts_to(NoteTheMailCursor("login_link"))
+            actor.attempts_to(AskForALoginLink(on="laptop", address=address))
+            answers.append(actor.asks(TheAnswerText("laptop", masking=(address,))))
+        actor.remember("answers", answers)
+        actor.remember("asked for", self.people)
+
+
+@dataclasses.dataclass(frozen=True)
+class SignInWithPasswordAsEach:
+    """From a laptop of one's own, send `password` for each person's address in turn; each
+    answer, as a person reads it with the address masked out, is remembered ("answers")."""
+
+    people: tuple[Actor, ...]
+    password: str
+
+    def perform_as(self, actor: Actor) -> None:
+        answers = []
+        for person in self.people:
+            address = person.recall("customer")["email"]
+            actor.attempts_to(SignInWithPassword(on="laptop", address=address, password=self.password))
+            answers.append(actor.asks(TheAnswerText("laptop", masking=(address,))))
+        actor.remember("answers", answers)
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenTheLoginLinkOnTwoDevicesAtOnce:
+    """Both devices start opening her latest login link before either has loaded it."""
+
+    devices: tuple[str, str] = ("laptop", "phone")
+
+    def perform_as(self, actor: Actor) -> None:
+        url = actor.asks(TheActionLink("login_link"))
+        first, second = (device_of(actor, name) for name in self.devices)
+        for device in (first, second):
+            device.navigating()
+        # Start both navigations before waiting for either, so the two requests race at the portal;
+        # then wait for both to land, so neither device is judged by the page it showed before.
+        with first.page.expect_navigation(wait_until="domcontentloaded"), second.page.expect_navigation(wait_until="domcontentloaded"):
+            for device in (first, second):
+                device.page.evaluate("url => { window.location.href = url }", url)
+
+
+@dataclasses.dataclass(frozen=True)
+class AskForALoginLinkFromAnotherSite:
+    """A page on another origin posts the portal's login-link form for the actor's address from
+    her device, as an attacker's page would; the device then shows what the portal answered."""
+
+    on: str
+
+    def perform_as(self, actor: Actor) -> None:
+        actor.attempts_to(NoteTheMailCursor("login_link"))
+        browsing = actor.ability_to(BrowseOnDevices)
+        target = device_of(actor, self.on)
+        # Learn where the portal's own login-link form posts to, as an attacker would.
+        target.open(browsing.page_url("sign_in"))
+        form = target.selector("login_link_form").first
+        action = form.evaluate("form => form.action")
+        field = target.selector("login_link_form").locator(target.profile.selectors["login_link_email"]).first.get_attribute("name")
+        attacker = attacker_page(action, field or "email", actor.recall("customer")["email"])
+        target.navigating()
+        with target.page.expect_navigation(url=lambda url: url.startswith(browsing.portal_url), wait_until="domcontentloaded"):
+            target.page.goto(attacker)
+
+
+def attacker_page(action: str, field: str, address: str) -> str:
+    """A page from another origin (a data: URL) that posts the portal's form on load."""
+    html = (
+        f'<form id="f" method="post" action="{action}"><input name="{field}" value="{address}"></form>'
+        '<script>document.getElementById("f").submit()</script>'
+    )
+    return "data:text/html," + quote(html)
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenATamperedManagementUrl:
+    """Open her management URL with one character of its token changed."""
+
+    on: str
+
+    def perform_as(self, actor: Actor) -> None:
+        url = actor.asks(TheManagementUrl())
+        secret = link_token(url, actor.ability_to(BrowseOnDevices).profile.management_url)
+        # A middle character: the last one of a base64 signature may differ only in padding bits.
+        middle = len(secret) // 2
+        flipped = secret[:middle] + ("A" if secret[middle] != "A" else "B") + secret[middle + 1:]
+        actor.attempts_to(OpenLink(url.replace(secret, flipped, 1), on=self.on))
+
+
+# What each damage makes of a link's token.
+DAMAGE: dict[str, Callable[[str], str]] = {
+    "cut short": lambda token: token[: len(token) // 2],
+    "with a garbled token": lambda token: "".join(reversed(token))[:-2] + "%%",
+    "with an enormous token": lambda token: token * 200,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenTheLoginLinkDamaged:
+    """Open her latest login link with its token damaged (`DAMAGE`); the damaged token is
+    remembered as the "malformed input"."""
+
+    damage: str
+    on: str
+
+    def perform_as(self, actor: Actor) -> None:
+        url = actor.asks(TheActionLink("login_link"))
+        token = link_token(url, actor.ability_to(BrowseOnDevices).profile.emails["login_link"].action_link)
+        damaged = DAMAGE[self.damage](token)
+        actor.remember("malformed input", damaged)
+        actor.attempts_to(OpenLink(url.replace(token, damaged, 1), on=self.on))
+
+
+# What each bad input makes of her address.
+BAD_INPUT: dict[str, Callable[[str], str]] = {
+    "her address without its at sign": lambda address: address.replace("@", " at ", 1),
+    "her address followed by a line break and Bcc": lambda address: address + "\r\nBcc: someone@example.net",
+    "her address padded to 5000 characters": lambda address: "x" * (5000 - len(address)) + address,
+}
+
+# Stands in for the login-link form's address input with a textarea of the same name holding `value`.
+TEXTAREA_IN_PLACE = """(input, value) => {
+    const stand_in = document.createElement("textarea");
+    stand_in.name = input.name;
+    stand_in.value = value;
+    input.replaceWith(stand_in);
+}"""
+
+
+@dataclasses.dataclass(frozen=True)
+class SendTheLoginLinkFormWith:
+    """Send the sign-in page's login-link form with input a browser would not let a person type
+    (`BAD_INPUT`, made of her address); the value is remembered as the "malformed input"."""
+
+    bad: str
+    on: str
+
+    def perform_as(self, actor: Actor) -> None:
+        actor.attempts_to(NoteTheMailCursor("login_link"), VisitThePortal(self.on, page="sign_in"))
+        target = device_of(actor, self.on)
+        value = BAD_INPUT[self.bad](actor.recall("customer")["email"])
+        actor.remember("malformed input", value)
+        form = target.selector("login_link_form").first
+        field = target.selector("login_link_form").locator(target.profile.selectors["login_link_email"]).first
+        # Past the browser's own checks, as a crafted request would: an input's value loses its line
+        # breaks and is held to type=email and maxlength, so a textarea of the same name stands in.
+        field.evaluate(TEXTAREA_IN_PLACE, value)
+        target.act("sending the login-link form", lambda: form.evaluate("form => { form.noValidate = true; form.requestSubmit() }"))
+
+
 # -- the merchant's tasks, through the control API ------------------------------------------
-
-
-def site_of(merchant: Actor) -> Any:
-    return merchant.ability_to(ControlTheSite).site
 
 
 @dataclasses.dataclass(frozen=True)
@@ -214,11 +370,11 @@ class Invite:
     expect: tuple[int, ...] = (202,)
 
     def perform_as(self, actor: Actor) -> None:
-        note_mail_cursor(self.customer, "invitation")
+        self.customer.attempts_to(NoteTheMailCursor("invitation"))
         answer_to(actor, "POST", self.customer, "/invitations", expect=self.expect)
         if actor.recall("last status") == 202:
             # Wait for it, so a later step never takes an earlier invitation still in flight.
-            self.customer.ability_to(ReadMailbox).wait_for("invitation", after=mail_cursor(self.customer, "invitation"))
+            self.customer.asks(TheNewEmail("invitation"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,7 +391,7 @@ class CreateASubscription:
     product: str = "Monthly plan"
 
     def perform_as(self, actor: Actor) -> None:
-        note_mail_cursor(self.customer, "invitation")
+        self.customer.attempts_to(NoteTheMailCursor("invitation"))
         answer_to(actor, "POST", self.customer, "/subscriptions", {"product": self.product}, expect=(201,))
 
 
@@ -244,7 +400,7 @@ class SendAnAccountEmail:
     customer: Actor
 
     def perform_as(self, actor: Actor) -> None:
-        note_mail_cursor(self.customer, "account")
+        self.customer.attempts_to(NoteTheMailCursor("account"))
         answer_to(actor, "POST", self.customer, "/management_link_emails", expect=(202,))
 
 
@@ -266,9 +422,9 @@ class ReadTheManagementUrl:
     expect: tuple[int, ...] = (200,)
 
     def perform_as(self, actor: Actor) -> None:
-        site = site_of(actor)
-        answer = answer_to(actor, "GET", self.customer, "/management_link", expect=self.expect)
-        actor.remember("management link read", (site.client.calls[-1].status, answer))
+        status, answer = actor.asks(TheManagementLinkHandedOut(self.customer, self.expect))
+        actor.remember("last status", status)
+        actor.remember("management link read", (status, answer))
 
 
 def answer_to(merchant: Actor, method: str, customer: Actor, path: str, body: Any = None,
