@@ -6,13 +6,19 @@ import secrets
 
 from pytest_bdd import given, then, when
 
-from .screenplay.cast import Cast
-
-from .screenplay.devices import PageState
 from .phrases import phrase
-from .screenplay.questions import TheCustomerRecord, WhatTheDeviceShows
 from .screenplay.actors import Actor
-from .screenplay.tasks import AcceptTheInvitation, ChooseAPassword, CreateASubscription, Invite, RevokeAccess, SendAnAccountEmail
+from .screenplay.cast import Cast
+from .screenplay.devices import PageState
+from .screenplay.questions import TheCustomerRecord, WhatTheDeviceShows
+from .screenplay.tasks import (
+    AcceptTheInvitation,
+    ChooseAPassword,
+    CreateASubscription,
+    Invite,
+    RevokeAccess,
+    SendAnAccountEmail,
+)
 
 
 @given(phrase(r"{WHO} is a customer"))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pytest_bdd import given, when
 
-from .screenplay.cast import Cast
-
-from .screenplay.devices import PageState
 from .phrases import phrase
+from .screenplay.cast import Cast
+from .screenplay.devices import PageState
 from .screenplay.questions import TheManagementUrl, WhatTheDeviceShows
 from .screenplay.tasks import (
     AcceptTheInvitation,

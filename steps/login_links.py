@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pytest_bdd import then, when
 
-from .screenplay.cast import Cast
-
-from .screenplay.questions import TheNewEmail, TheNewEmailWithinTheQuietTime
 from .phrases import phrase
+from .screenplay.cast import Cast
+from .screenplay.questions import TheNewEmail, TheNewEmailWithinTheQuietTime
 from .screenplay.tasks import AskForLoginLinksFor
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import then
 
-from .screenplay.cast import Cast
-
 from .phrases import phrase
+from .screenplay.cast import Cast
 from .screenplay.questions import TheCurrentManagementUrl, TheLinkIn, TheNewEmail, TheNewEmailWithinTheQuietTime
 
 KINDS = {"invitation": "invitation", "login link": "login_link", "account email": "account", "login link email": "login_link"}

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, step, then, when
 
-from .screenplay.cast import Cast
-
 from .phrases import phrase
+from .screenplay.cast import Cast
 from .screenplay.questions import TheLastManagementLinkRead, TheManagementUrl
 from .screenplay.tasks import ReadTheManagementUrl
 

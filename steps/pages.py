@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from pytest_bdd import given, then, when
 
-from .screenplay.cast import Cast
-
-from .screenplay.devices import PageState
 from .phrases import phrase
-from .screenplay.questions import TheAccountShown, TheFormsShown, WhatTheDeviceShows, WhatTheDeviceShowsOnceDrawn, WhereTheDeviceIs
+from .screenplay.cast import Cast
+from .screenplay.devices import PageState
+from .screenplay.questions import (
+    TheAccountShown,
+    TheFormsShown,
+    WhatTheDeviceShows,
+    WhatTheDeviceShowsOnceDrawn,
+    WhereTheDeviceIs,
+)
 from .screenplay.tasks import OpenTheManagementUrl, OpenTheSignInPage, SignOut, VisitThePortal
 
 

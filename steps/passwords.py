@@ -6,10 +6,9 @@ import secrets
 
 from pytest_bdd import given, then, when
 
-from .screenplay.cast import Cast
-
 from .customers import accept_the_invitation
 from .phrases import phrase
+from .screenplay.cast import Cast
 from .screenplay.questions import TheAccountShown
 from .screenplay.tasks import GiveAPassword, SignInWithPassword, SignInWithPasswordAsEach
 

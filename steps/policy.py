@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, when
 
-from .screenplay.cast import Cast
 from portalcheck.profile import Profile
 
 from .phrases import phrase, seconds
+from .screenplay.cast import Cast
 from .screenplay.tasks import SetThePolicy
 
 SWITCHES = {"on": True, "off": False}

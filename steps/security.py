@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pytest_bdd import then, when
 
-from .screenplay.cast import Cast
-
-from .screenplay.devices import PageState
 from .pages import expect_state
 from .phrases import phrase
+from .screenplay.cast import Cast
+from .screenplay.devices import PageState
 from .screenplay.questions import (
     TheAccountShown,
     TheActionLinkToken,

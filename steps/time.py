@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from pytest_bdd import given, when
 
-from .screenplay.cast import Cast
 from portalcheck.profile import Profile
 
 from .customers import accept_the_invitation
-from .screenplay.devices import PageState
 from .passwords import try_wrong_passwords
 from .phrases import phrase, seconds
 from .screenplay.actors import Task
+from .screenplay.cast import Cast
+from .screenplay.devices import PageState
 from .screenplay.questions import WhatThePortalShows, WhereTheDeviceIs
 from .screenplay.tasks import AskForALoginLink, Invite, LetTimePass, ReadTheManagementUrl, SetThePolicy
 

@@ -11,8 +11,8 @@ from fake_mail import Mailbox, Message
 from portalcheck.control import SiteControl
 from portalcheck.profile import Profile
 
-from .devices import Device, new_device
 from .actors import Actor, release_each
+from .devices import Device, new_device
 
 
 class BrowseOnDevices:

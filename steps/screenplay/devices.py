@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote, quote_plus
 
-from playwright.sync_api import Browser, BrowserContext, Page, Request, Response
+from playwright.sync_api import Browser, BrowserContext
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, Request, Response
 
 from portalcheck.profile import Profile
 

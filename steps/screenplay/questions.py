@@ -13,8 +13,8 @@ from playwright.sync_api import Error as PlaywrightError
 from fake_mail import MailTimeout, Message
 
 from .abilities import BrowseOnDevices, ReadMailbox, device_of, site_of
-from .devices import PageState
 from .actors import Actor
+from .devices import PageState
 
 
 @dataclasses.dataclass(frozen=True)

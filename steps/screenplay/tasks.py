@@ -7,8 +7,8 @@ from typing import Any, Callable
 from urllib.parse import quote
 
 from .abilities import BrowseOnDevices, ReadMailbox, device_of, site_of
-from .devices import PageState
 from .actors import Actor
+from .devices import PageState
 from .questions import (
     TheActionLink,
     TheAnswerText,
