@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -96,6 +97,7 @@ def build(run_dir: Path) -> dict[str, Any]:
     results = json.loads((run_dir / "results.json").read_text())
     for result in results:
         result["evidence_files"] = _evidence_files(run_dir, result.get("evidence", ""))
+        result["screenshot"] = _screenshot(result)
     target = _read_json(run_dir / "target.json")
     problems = _read_json(run_dir / "problems.json") or []
     rule_verdicts = verdicts(results, target.get("expected_deviations", {}))
@@ -179,6 +181,14 @@ def _grouped(errored: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return problems
 
 
+def _screenshot(result: Mapping[str, Any]) -> str:
+    """The screenshot of the device the failing step speaks of ("her phone"), else the first."""
+    shots = [name for name in result["evidence_files"] if name.endswith(".png")]
+    words = set(re.findall(r"\w+", (result.get("step") or {}).get("text", "")))
+    named = [shot for shot in shots if shot.rsplit("-", 1)[-1].removesuffix(".png") in words]
+    return (named or shots or [""])[0]
+
+
 def _scenario_line(result: Mapping[str, Any]) -> str:
     step = result.get("step")
     at = f" at {step['file']}:{step['line']} {step['keyword']} {step['text']}" if step else ""
@@ -211,5 +221,4 @@ def _read_json(path: Path) -> Any:
 def _templates() -> jinja2.Environment:
     loader = jinja2.FileSystemLoader(Path(__file__).parent / "templates")
     env = jinja2.Environment(loader=loader, autoescape=True)
-    env.tests["screenshot"] = lambda path: str(path).endswith(".png")
     return env

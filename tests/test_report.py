@@ -103,11 +103,12 @@ def test_a_rule_whose_scenarios_ran_only_in_part_is_partial_and_the_run_is_incom
 def test_the_report_leads_with_the_findings_and_keeps_the_runs_problems_apart(tmp_path: Path) -> None:
     failed = scenario(["MU-3"], "failed", "opened on a new device") | {
         "message": "assert signed_in", "evidence": "ev", "why": "an expectation about the portal did not hold",
-        "step": {"keyword": "Then", "text": "she is asked to verify this device", "file": "features/m.feature", "line": 12}}
+        "step": {"keyword": "Then", "text": "her phone is asked to verify this device", "file": "features/m.feature", "line": 12}}
     errored = scenario(["LL-4"], "error", "login link") | {"message": "StepDefinitionNotFoundError", "why": "a step of the scenario is not defined"}
     outside = scenario([], "failed", "a scenario of our own") | {"message": "boom"}
     (tmp_path / "ev").mkdir()
     (tmp_path / "ev" / "Ada-laptop.png").write_bytes(b"png")
+    (tmp_path / "ev" / "Ada-phone.png").write_bytes(b"png")
     (tmp_path / "ev" / "Ada-laptop-trace.zip").write_bytes(b"zip")
     (tmp_path / "results.json").write_text(json.dumps([failed, errored, outside]))
     (tmp_path / "target.json").write_text(json.dumps({"name": "t", "faults": ["mu3_any_device"]}))
@@ -116,10 +117,11 @@ def test_the_report_leads_with_the_findings_and_keeps_the_runs_problems_apart(tm
     assert [p["rules"] for p in summary["problems"]] == [["LL-4"]]
     assert report.exit_status(summary) == 3  # an ERROR: the verdicts are incomplete
     lines = report.findings_lines(summary)
-    assert lines[0].startswith("FAIL MU-3: opened on a new device at features/m.feature:12 Then she is asked")
+    assert lines[0].startswith("FAIL MU-3: opened on a new device at features/m.feature:12 Then her phone is asked")
     assert any(line.startswith("FAILED outside any rule: a scenario of our own") for line in lines)
     assert any(line.startswith("ERROR LL-4:") and "not defined" in line for line in lines)
     page = (tmp_path / "index.html").read_text()
     assert page.index("Findings about the portal") < page.index("Problems with the run") < page.index("Verdicts by rule")
-    assert 'src="ev/Ada-laptop.png"' in page and 'href="ev/Ada-laptop-trace.zip"' in page  # relative links
+    assert '<img src="ev/Ada-phone.png"' in page  # the device the failing step speaks of
+    assert 'href="ev/Ada-laptop-trace.zip"' in page and 'href="ev/Ada-laptop.png"' in page  # relative links
     assert "faults switched on on purpose" in page and "mu3_any_device" in page
