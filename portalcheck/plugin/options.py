@@ -37,11 +37,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+_PROFILE = pytest.StashKey[Profile]()
+
+
 def load_profile(config: pytest.Config) -> Profile:
-    try:
-        return load(config.getoption("profile"))
-    except ProfileError as error:
-        raise pytest.UsageError(str(error)) from None
+    """The run's profile, read and checked once (every scenario's set-up asks for it)."""
+    if _PROFILE not in config.stash:
+        try:
+            config.stash[_PROFILE] = load(config.getoption("profile"))
+        except ProfileError as error:
+            raise pytest.UsageError(str(error)) from None
+    return config.stash[_PROFILE]
 
 
 def is_on(config: pytest.Config) -> bool:
