@@ -20,8 +20,10 @@ from .run_folders import new_run_folder, point_latest
 
 PYTEST_CONFIGS = ("pytest.ini", "pyproject.toml")
 
-# Exit statuses of `run` (and `report`): the portal's failures apart from the run's problems.
-EXIT_CONFORMS, EXIT_PORTAL_FAILED, EXIT_USAGE, EXIT_RUN_PROBLEM = 0, 1, 2, 3
+# Exit statuses of `run` and `report`: 0 and the portal's failure (1) and the run's problems (3)
+# are the report's to say; 2 is bad usage, as click has it.
+EXIT_USAGE = 2
+EXIT_RUN_PROBLEM = report.EXIT_RUN_PROBLEM
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,13 +125,11 @@ def _conclude(run_dir: Path, status: int) -> int:
     click.echo(f"portalcheck: {verdicts}")
     for line in report.findings_lines(summary):
         click.echo(f"portalcheck: {line}", err=True)
-    if status in (pytest_exit.INTERRUPTED, pytest_exit.INTERNAL_ERROR):
+    stopped = status in (pytest_exit.INTERRUPTED, pytest_exit.INTERNAL_ERROR)
+    if stopped:
         click.echo(f"portalcheck: pytest stopped before the end (exit {status}): the verdicts are incomplete", err=True)
     click.echo(f"portalcheck: report at {run_dir / 'index.html'}")
-    exit_status = report.exit_status(summary)
-    if status in (pytest_exit.INTERRUPTED, pytest_exit.INTERNAL_ERROR):
-        return EXIT_RUN_PROBLEM
-    return exit_status
+    return EXIT_RUN_PROBLEM if stopped else report.exit_status(summary)
 
 
 def _lint(paths: list[Path]) -> list[str]:
