@@ -28,7 +28,7 @@ POLICY_CHOICES: dict[str, tuple[object, ...]] = {
     "session_idle_timeout_s": (600, 1800),
 }
 # Around a boundary: just before, at, just after (seconds).
-AIMS = {-3: "just before", 0: "at", 3: "just after"}
+AIMS = {-5: "just before", 0: "at", 5: "just after"}  # walk.SLACK_S and the clock's creep inside 5 s
 PLAIN_ADVANCES = (60, 1799, 3600, 86400)
 TAMPERS = ("segment:0", "segment:1", "segment:2", "segment:3", "query:0", "site")
 
@@ -75,7 +75,7 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
 def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.Action], clock: Callable[[], float]) -> list[act.Action]:
     """Mostly one action; now and then a burst of one action repeated up to a rate limit of the
     policy (INV-7: 5 invitations, LL-8: 5 login links, MU-7: 15 reads) and one past it."""
-    if rng.random() < 0.06:
+    if rng.random() < 0.04:
         who = rng.choice(list(state.customers))
         burst = rng.choice([
             [act.Invite(who)] * rng.choice((5, 6)),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import click
@@ -60,6 +61,9 @@ def explore(profile_path: Path | None, seed: int, walks: int, steps: int, time_b
             json_path, feature_path = result.save(out)
     except (ProfileError, RunProblem, findings.FindingError, TargetUnreachable, ControlError) as error:
         click.echo(f"explore: {error}", err=True)
+        sys.exit(RUN_PROBLEM)
+    except Exception:  # the explorer's own failure (or a browser's): never a finding about the portal
+        click.echo(f"explore: the run failed:\n{traceback.format_exc()}", err=True)
         sys.exit(RUN_PROBLEM)
     click.echo(f"explore: a walk of {len(taken)} steps contradicts {result.rule}: {found[0].describe()}")
     click.echo(f"explore: written to {json_path} and {feature_path}; replay with: portalcheck explore --replay {json_path}\n")

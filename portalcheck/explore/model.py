@@ -165,7 +165,10 @@ def initial(now: float, policy: dict[str, Any] | None = None) -> State:
 
 def apply(state: State, action: act.Action, now: float) -> tuple[State, list[Expect], list[Mail]]:
     """The state after `action` at `now`, what the portal must show for it, and the emails it
-    must send (every other email must not arrive). `state` itself is left as it was."""
+    must send (every other email must not arrive). `state` itself is left as it was.
+
+    Everything in the state happened before `now`; a rate window counts what happened less than
+    its length before `now`, so a `now` read a little early still counts the latest events."""
     after = copy.deepcopy(state)
     after.now = max(now, state.now)
     step = _Step(after)
@@ -253,7 +256,7 @@ class _Step:
 
     def request_login_link(self, address_of: str, device_key_asking: str, rule_sent: str) -> None:
         """LL-1, LL-2, LL-8, REV-2: only a customer with access gets mail, at most 5 an hour per address."""
-        window = [t for t in self.s.login_requests.get(address_of, []) if self.now - LOGIN_LINK_WINDOW_S < t <= self.now]
+        window = [t for t in self.s.login_requests.get(address_of, []) if self.now - LOGIN_LINK_WINDOW_S < t]
         if len(window) >= LOGIN_LINK_LIMIT:
             return
         self.s.login_requests.setdefault(address_of, []).append(self.now)
@@ -264,7 +267,7 @@ class _Step:
 
     def login_mail_rule(self, who: str) -> tuple[str, str]:
         customer = self.s.customers.get(who)
-        recent = [t for t in self.s.login_requests.get(who, []) if self.now - LOGIN_LINK_WINDOW_S < t <= self.now]
+        recent = [t for t in self.s.login_requests.get(who, []) if self.now - LOGIN_LINK_WINDOW_S < t]
         if customer is not None and customer.enabled and len(recent) < LOGIN_LINK_LIMIT:
             return "LL-3", f"{who} has portal access and asked fewer than 5 times this hour: a login link arrives"
         if len(recent) >= LOGIN_LINK_LIMIT:
@@ -282,7 +285,7 @@ class _Step:
     def invite(self, a: act.Invite, *, status: bool = True, rule: str = "INV-1") -> None:
         """INV-1, INV-3, INV-6, INV-7, REV-3."""
         customer = self.s.customers[a.customer]
-        recent = [t for t in customer.invitations_at if self.now - INVITATION_WINDOW_S < t <= self.now]
+        recent = [t for t in customer.invitations_at if self.now - INVITATION_WINDOW_S < t]
         if len(recent) >= INVITATION_LIMIT:
             if status:
                 self.expect("status", 422, "INV-7", "a sixth invitation within 30 minutes is refused")
