@@ -21,8 +21,9 @@ from portalcheck.explore.target import Target, open_target
 from portalcheck.gherkin_check import check_gherkin
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def correct_simulator() -> Iterator[Target]:
+    """Per test: Playwright's sync API allows one instance a thread, and the command starts its own."""
     with open_target(profile.load()) as target:
         yield target
 

@@ -4,10 +4,10 @@
 the action through CONTRACT v1 only (control API, mail sink, browser with the profile's
 selectors), observes every channel and returns what contradicts the model.
 
-The site's clock runs on while a walk acts, so the time at which the portal decided lies a
-little after the reading taken before the action. The model is asked at that reading and at
-`SLACK_S` either side of it; when they differ (the action fell on a boundary) the portal may take
-either branch, and the walk goes on with the one it took.
+The site's clock runs on while a walk acts, and reads to the second, so the moment the portal
+decided lies somewhere between the readings taken before and after the action. The model is
+asked at the middle and at either end (widened by `SLACK_S`); when they differ (the action fell on
+a boundary) the portal may take either branch, and the walk goes on with the one it took.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from . import actions as act
 from . import model
 from .target import Target
 
-SLACK_S = 2.0  # the clock reads to the second (CONTRACT v1 ISO 8601), and a request takes its time
+SLACK_S = 1.0  # beyond the readings: events the model dated at a reading happened a little later
 MARKER_WAIT_S = 1.0  # after the page load, how long a page may take to show one of the markers
 # The page markers of the profile, most specific first (a notice may sit on the sign-in page).
 MARKERS = (
@@ -117,13 +117,18 @@ class Walk:
         """Perform `action`, and return every contradiction of the model it showed (none: agreed)."""
         self.site  # the site exists before the clock is read
         assert self.state is not None
-        now = self.clock()
-        candidates = [model.apply(self.state, action, now + shift) for shift in (0.0, -SLACK_S, SLACK_S)]
+        before = self.clock()
+        expected_mail = model.apply(self.state, action, before)[2]
         index = len(self.taken)
         self.taken.append(action)
         cursor = self._cursor()
-        observed, problems = self._perform(action, candidates[0][2])
-        observed["mail"] = self._arrived(action, cursor, candidates[0][2])
+        observed, problems = self._perform(action, expected_mail)
+        after = self.clock()
+        # The portal decided at some moment between the two readings, each of which may be up
+        # to a second behind (the clock reads to the second): the middle first, then either end.
+        candidates = [model.apply(self.state, action, moment)
+                      for moment in ((before + after) / 2 + 0.5, before - SLACK_S, after + 1 + SLACK_S)]
+        observed["mail"] = self._arrived(action, cursor, expected_mail)
         judged = []
         for _, expects, sent in candidates:  # the first branch that agrees on every channel is the portal's
             found = self._mismatches(index, action, expects, observed)
