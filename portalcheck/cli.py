@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 import shutil
 import signal
@@ -26,7 +27,24 @@ EXIT_USAGE = 2
 EXIT_RUN_PROBLEM = report.EXIT_RUN_PROBLEM
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The commands, of which `explore` is imported only when asked for: it brings Hypothesis,
+    a second of start-up that every other command would pay."""
+
+    LAZY = {"explore": ("portalcheck.explore.command", "explore")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            module, attribute = self.LAZY[name]
+            command: click.Command = getattr(importlib.import_module(module), attribute)
+            return command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="portalcheck", prog_name="portalcheck")
 def main() -> None:
     """Conformance suite and reference simulator for billing-portal access policies."""
