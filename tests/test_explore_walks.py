@@ -36,24 +36,24 @@ def test_explore_finds_nothing_on_the_correct_simulator(correct_simulator: Targe
     assert lines[-1].startswith(f"explore: {run.walks} walks, {run.steps} steps")
 
 
-@pytest.mark.parametrize(("fault", "rule", "then"), [
-    ("ll6_reusable", "LL-6", "is told the link is not valid"),
-    ("mu3_any_device", "MU-3", "is asked to verify this device"),
+@pytest.mark.parametrize(("fault", "seed", "rule", "then"), [
+    ("ll6_reusable", 2, "LL-6", "is told the link is not valid"),
+    ("mu3_any_device", 1, "MU-3", "is asked to verify this device"),
 ])
 def test_explore_alone_finds_a_fault_and_writes_it_as_a_scenario_that_replays(
-        fault: str, rule: str, then: str, tmp_path: Path) -> None:
+        fault: str, seed: int, rule: str, then: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    found = runner.invoke(explore_command, ["--fault", fault, "--seed", "1", "--walks", "40", "--steps", "12",
+    found = runner.invoke(explore_command, ["--fault", fault, "--seed", str(seed), "--walks", "40", "--steps", "12",
                                             "--time-budget", "90", "--out", str(tmp_path)])
     assert found.exit_code == 1, found.output
-    feature = tmp_path / f"{rule}-seed1.feature"
+    feature = tmp_path / f"{rule}-seed{seed}.feature"
     text = feature.read_text()
     assert f"@{rule} @" in text and then in text, text
     assert check_gherkin(feature) == []
-    saved = findings.load(tmp_path / f"{rule}-seed1.json")
+    saved = findings.load(tmp_path / f"{rule}-seed{seed}.json")
     assert saved.faults == (fault,) and len(saved.actions) <= 6, saved.actions  # shrunk
 
-    replayed = runner.invoke(explore_command, ["--replay", str(tmp_path / f"{rule}-seed1.json"), "--fault", fault])
+    replayed = runner.invoke(explore_command, ["--replay", str(tmp_path / f"{rule}-seed{seed}.json"), "--fault", fault])
     assert replayed.exit_code == 1 and "the finding replays" in replayed.output, replayed.output
-    fixed = runner.invoke(explore_command, ["--replay", str(tmp_path / f"{rule}-seed1.json")])
+    fixed = runner.invoke(explore_command, ["--replay", str(tmp_path / f"{rule}-seed{seed}.json")])
     assert fixed.exit_code == 0 and "no longer replays" in fixed.output, fixed.output

@@ -77,9 +77,8 @@ class Walk:
         self.sent: list[tuple[tuple[str, str], ...]] = []  # per step taken: the emails the model said it sends
         self.emails: dict[str, str] = {}  # customer name -> address
         self.ids: dict[str, int] = {}  # customer name -> the control API's id
-        self._contexts: dict[str, tuple[BrowserContext, Page]] = {}
+        self._contexts: dict[str, tuple[BrowserContext, Page, list[Response]]] = {}  # per device: its page loads
         self._link_urls: dict[int, str] = {}  # model link id -> the URL its email carried
-        self._answers: list[tuple[Any, ...]] = []
         self._suffix = secrets.token_hex(4)
         self.emails[model.UNKNOWN] = f"someone.{self._suffix}@example.com"
 
@@ -98,7 +97,7 @@ class Walk:
         return datetime.datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp()
 
     def close(self) -> None:
-        for context, _ in self._contexts.values():
+        for context, _, _ in self._contexts.values():
             try:
                 context.close()
             except PlaywrightError:
@@ -122,7 +121,7 @@ class Walk:
         index = len(self.taken)
         self.taken.append(action)
         cursor = self._cursor()
-        observed, problems = self._perform(action, expected_mail)
+        observed, problems = self._perform(action)
         after = self.clock()
         # The portal decided at some moment between the two readings, each of which may be up
         # to a second behind (the clock reads to the second): the middle first, then either end.
@@ -165,7 +164,7 @@ class Walk:
 
     # -- acting ---------------------------------------------------------------------------------
 
-    def _perform(self, action: act.Action, sent: list[model.Mail]) -> tuple[dict[str, Any], list[tuple[str, str, Any, Any, str]]]:
+    def _perform(self, action: act.Action) -> tuple[dict[str, Any], list[tuple[str, str, Any, Any, str]]]:
         """Do it through the contract; what each channel showed, and breaches no model is needed for."""
         observed: dict[str, Any] = {}
         problems: list[tuple[str, str, Any, Any, str]] = []
@@ -260,29 +259,33 @@ class Walk:
     # -- the browser ----------------------------------------------------------------------------
 
     def _page(self, customer: str, device: str) -> tuple[Page, list[Response]]:
+        """The device's page (a browser context of its own, made on first use) and the page
+        loads it was sent since its latest action, redirects included."""
         key = model.device_key(customer, device)
         if key not in self._contexts:
             context = self.target.browser.new_context(locale="en-GB", timezone_id="UTC")
             page = context.new_page()
             page.set_default_timeout(self.profile.page_timeout_s * 1000)
             responses: list[Response] = []
-            page.on("response", lambda response, kept=responses: kept.append(response)
+            page.on("response", lambda response: responses.append(response)
                     if response.request.resource_type == "document" else None)
-            setattr(page, "_explore_responses", responses)
-            self._contexts[key] = (context, page)
-        page = self._contexts[key][1]
-        return page, getattr(page, "_explore_responses")
+            self._contexts[key] = (context, page, responses)
+        _, page, loads = self._contexts[key]
+        return page, loads
 
     def _goto(self, page: Page, url: str) -> None:
-        del getattr(page, "_explore_responses")[:]
+        self._loads_of(page).clear()
         page.goto(url, wait_until="domcontentloaded")
+
+    def _loads_of(self, page: Page) -> list[Response]:
+        return next(loads for _, shown, loads in self._contexts.values() if shown is page)
 
     def _press(self, page: Page, button: str) -> None:
         with page.expect_navigation(wait_until="domcontentloaded"):
             page.locator(self.profile.selectors[button]).first.click()
 
     def _submit_login_link(self, page: Page, address: str) -> None:
-        del getattr(page, "_explore_responses")[:]
+        self._loads_of(page).clear()
         form = page.locator(self.profile.selectors["login_link_form"])
         form.locator(self.profile.selectors["login_link_email"]).fill(address)
         with page.expect_navigation(wait_until="domcontentloaded"):
@@ -318,7 +321,7 @@ class Walk:
     def _session_cookie(self, key: str) -> str:
         if key not in self._contexts or not self.profile.session_cookie:
             return ""
-        jar = self._contexts[key][0].cookies()
+        jar = self._contexts[key][0].cookies()  # the device's own cookie jar
         return next((cookie["value"] for cookie in jar if cookie["name"] == self.profile.session_cookie and cookie["value"]), "")
 
     def _page_url(self, page: str) -> str:
