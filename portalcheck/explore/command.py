@@ -48,12 +48,13 @@ def explore(profile_path: Path | None, seed: int, walks: int, steps: int, time_b
             sys.exit(_replay(replay_path, profile, faults, chromium_path))
         with open_target(profile, faults=faults, chromium_path=chromium_path) as target:
             click.echo(f"explore: {target.description}, seed {seed}, {walks} walks of up to {steps} steps, {time_budget:.0f} s", err=True)
+            # Shrinking has as long again as the search: half in Hypothesis's shrinker, half here.
             run = run_walks(target, seed=seed, walks=walks, steps=steps, time_budget_s=time_budget,
-                            progress=lambda line: click.echo(line, err=True))
+                            shrink_budget_s=time_budget / 2, progress=lambda line: click.echo(line, err=True))
             if run.failing is None:
                 click.echo(f"explore: nothing found in {run.walks} walks ({run.steps} steps)")
                 sys.exit(0)
-            shortest = shorten(target, *run.failing, deadline=time.monotonic() + time_budget,
+            shortest = shorten(target, *run.failing, deadline=time.monotonic() + time_budget / 2,
                                progress=lambda line: click.echo(line, err=True))
             taken, found = shortest.taken, shortest.found
             feature = gherkin.feature(taken, found, sent=shortest.sent)
