@@ -326,3 +326,11 @@ def test_every_prediction_names_a_rule_of_the_policy(walk: list[act.Action]) -> 
         for expect in site.do(action, after=after).values():
             assert expect.rule in POLICY_RULES | {"CONTRACT"}, expect
             assert expect.why
+
+
+def test_with_password_logins_on_accepting_the_invitation_asks_for_a_password() -> None:
+    site = Site(password_login_enabled=True)
+    site.do(act.AddCustomer("Ada"))
+    site.do(act.Invite("Ada"))
+    assert site.page(act.OpenEmailLink("Ada", "laptop", "invitation")) == (model.CHOOSE_PASSWORD, "INV-8")
+    assert site.page(act.VisitPortal("Ada", "laptop"))[0] == model.ACCOUNT  # signed in all the same

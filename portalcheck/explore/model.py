@@ -24,6 +24,7 @@ UNKNOWN = "unknown address"  # the third asker of LL-2: an address the portal ne
 
 # What a device can show, by the profile's page markers.
 ACCOUNT, SIGNED_OUT, VERIFY, PROBLEM, SENT = "account", "signed_out", "verify_device", "link_problem", "login_link_sent"
+CHOOSE_PASSWORD = "choose_password"
 NOT_ACCOUNT = "not:account"  # any page but the account: what a tampered URL may show
 
 DEFAULT_POLICY: dict[str, Any] = {
@@ -195,6 +196,8 @@ class _Step:
         target = self.s.devices.setdefault(key, Device())
         target.page, target.page_customer, target.page_at = page, customer, self.now
         self.expect(f"page:{key}", page, rule, why)
+        if page == CHOOSE_PASSWORD:
+            return  # a page of her signed-in session: it may well greet her by name
         self.expect(f"account:{key}", account or None, rule,
                     f"the page shows {account}'s details" if account else "a page that grants nothing shows no customer's details")
 
@@ -405,6 +408,10 @@ class _Step:
         key = device_key(a.customer, a.device)
         self.s.devices.setdefault(key, Device()).verified.add(a.customer)
         self.start_session(a.customer, a.device)
+        if link.kind == "invitation" and self.s.policy["password_login_enabled"]:
+            # INV-8: the explorer's customers never have a password, so accepting asks for one.
+            self.show(a.customer, a.device, CHOOSE_PASSWORD, "INV-8", "with password logins on, accepting the invitation asks for a password")
+            return
         if link.kind == "invitation":
             rule = "INV-4"
         else:

@@ -32,7 +32,7 @@ SLACK_S = 1.0  # beyond the readings: events the model dated at a reading happen
 MARKER_WAIT_S = 1.0  # after the page load, how long a page may take to show one of the markers
 # The page markers of the profile, most specific first (a notice may sit on the sign-in page).
 MARKERS = (
-    ("signed_in", model.ACCOUNT), ("choose_password", "choose_password"), ("verify_device", model.VERIFY),
+    ("signed_in", model.ACCOUNT), ("choose_password", model.CHOOSE_PASSWORD), ("verify_device", model.VERIFY),
     ("link_problem", model.PROBLEM), ("login_link_sent", model.SENT), ("signed_out", model.SIGNED_OUT),
 )
 MAIL_ACTIONS = (act.Invite, act.Subscribe, act.SendAccountEmail, act.AskForLoginLink, act.AskFromVerifyPage,
