@@ -35,6 +35,7 @@ MARKERS = (
     ("signed_in", model.ACCOUNT), ("choose_password", model.CHOOSE_PASSWORD), ("verify_device", model.VERIFY),
     ("link_problem", model.PROBLEM), ("login_link_sent", model.SENT), ("signed_out", model.SIGNED_OUT),
 )
+CHANNEL_ORDER = ("page:", "account:", "mail", "status", "alike", "management URL", "url:", "referrer-policy:", "cookies:", "new_session:")
 MAIL_ACTIONS = (act.Invite, act.Subscribe, act.SendAccountEmail, act.AskForLoginLink, act.AskFromVerifyPage,
                 act.CompareLoginLinkAnswers)
 
@@ -143,7 +144,9 @@ class Walk:
         contradictions += [Contradiction(index, action, rule, channel, expected, seen, why) for rule, channel, expected, seen, why in problems]
         self.state = state
         self.sent.append(model.mail_channel(candidates[chosen][2]))
-        return contradictions
+        # What a person sees first: the page, then whose details, mail, the control API; the
+        # session cookie's value and attributes are consequences or details, named last.
+        return sorted(contradictions, key=lambda item: next((rank for rank, prefix in enumerate(CHANNEL_ORDER) if item.channel.startswith(prefix)), len(CHANNEL_ORDER)))
 
     def _cursor(self) -> int:
         return self.target.sink.mailbox(self.emails[model.UNKNOWN]).cursor()
