@@ -21,7 +21,7 @@ from pytest_bdd.feature import get_features
 from . import rules
 from .catalogue import StepDefinition, load_steps
 from .gherkin_check import Problem, check_gherkin
-from .plugin.markers import CAPABILITY_MARKS, LEVEL_MARKS
+from .plugin.markers import CAPABILITY_MARKS, EXPLORED_MARK, LEVEL_MARKS
 
 TIME_MODULE = "time"  # the steps that move the site's clock
 _RULE_TAG = re.compile(r"[A-Z]+-\d+")
@@ -39,7 +39,7 @@ class Finding(Problem):
 def check(paths: Iterable[Path], *, markers: Iterable[str] = ()) -> list[Finding]:
     """Every finding in the feature files under `paths`; `markers`: tags the project registered."""
     steps = load_steps()
-    known_tags = {rule.id for rule in rules.load()} | set(LEVEL_MARKS) | set(CAPABILITY_MARKS) | set(markers)
+    known_tags = {rule.id for rule in rules.load()} | set(LEVEL_MARKS) | set(CAPABILITY_MARKS) | {EXPLORED_MARK} | set(markers)
     findings: list[Finding] = []
     for file in feature_files(paths):
         gherkin = check_gherkin(file)

@@ -66,3 +66,8 @@ def test_check_exits_1_on_an_error_and_run_stops_before_starting(tmp_path: Path)
                          capture_output=True, text=True, timeout=120)
     assert ran.returncode == 3 and "nothing was run" in ran.stderr, ran.stdout + ran.stderr
     assert not (tmp_path / "reports").exists()
+
+
+def test_a_finding_of_the_explorer_can_be_pasted_as_it_came(tmp_path: Path) -> None:
+    steps = "    Given Ada is a customer\n    And Ada was invited\n"
+    assert findings_for(tmp_path, steps, "@LL-6 @should @explored") == []

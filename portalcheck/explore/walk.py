@@ -8,6 +8,11 @@ The site's clock runs on while a walk acts, and reads to the second, so the mome
 decided lies somewhere between the readings taken before and after the action. The model is
 asked at the middle and at either end (widened by `SLACK_S`); when they differ (the action fell on
 a boundary) the portal may take either branch, and the walk goes on with the one it took.
+
+The model dates what an earlier step did (a link sent, a session begun) at that step's middle,
+which is itself uncertain by half that step's length: on a loaded machine an action that waits for
+an email takes seconds. Either end is widened by the most any earlier date may be off, so that
+a boundary counted from such a date is still seen as one.
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class Walk:
         self._link_urls: dict[int, str] = {}  # model link id -> the URL its email carried
         self._suffix = secrets.token_hex(4)
         self.emails[model.UNKNOWN] = f"someone.{self._suffix}@example.com"
+        self._dated_within = 0.0  # how far off, at most, the model's date of an earlier step may be
 
     # -- the site and its clock -------------------------------------------------------------------
 
@@ -125,9 +131,12 @@ class Walk:
         observed, problems = self._perform(action)
         after = self.clock()
         # The portal decided at some moment between the two readings, each of which may be up
-        # to a second behind (the clock reads to the second): the middle first, then either end.
+        # to a second behind (the clock reads to the second): the middle first, then either end,
+        # widened by how far off the dates of earlier steps may be.
+        spread = SLACK_S + self._dated_within
         candidates = [model.apply(self.state, action, moment)
-                      for moment in ((before + after) / 2 + 0.5, before - SLACK_S, after + 1 + SLACK_S)]
+                      for moment in ((before + after) / 2 + 0.5, before - spread, after + 1 + spread)]
+        self._dated_within = max(self._dated_within, (after - before) / 2 + 1)
         observed["mail"] = self._arrived(action, cursor, expected_mail)
         judged = []
         for _, expects, sent in candidates:  # the first branch that agrees on every channel is the portal's

@@ -11,6 +11,8 @@ from ..shards import ShardError, ShardSelector
 
 CAPABILITY_MARKS = {"password": "password_login", "clock": "clock"}
 LEVEL_MARKS = ("must", "should", "ref")
+# A scenario `portalcheck explore` found and wrote, pasted into features/ as it came.
+EXPLORED_MARK = "explored"
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -22,6 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{level}: a rule of level {level.upper()}")
     for mark, capability in CAPABILITY_MARKS.items():
         config.addinivalue_line("markers", f"{mark}: needs the target capability {capability}")
+    config.addinivalue_line("markers", f"{EXPLORED_MARK}: a scenario portalcheck explore found and wrote")
     if config.getoption("shard"):
         # In every process: under xdist the workers collect, and each computes the same split.
         durations = config.getoption("shard_durations")
