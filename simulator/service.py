@@ -217,8 +217,9 @@ class Portal:
     def open_email_link(self, site: Site, token: str, device: str) -> tuple[Access, Customer | None, SignedIn | None]:
         """INV-4, INV-5, LL-4..7, EV-3, SEC-2: open an invitation or login link on `device`."""
         now = self.now(site)
-        link = self.store.email_link(site.id, tokens.token_hash(token)) if tokens.is_well_formed(token) else None
-        customer = self.store.customer(site.id, link.customer_id) if link else None
+        scope = self._lookup_scope(site)
+        link = self.store.email_link(scope, tokens.token_hash(token)) if tokens.is_well_formed(token) else None
+        customer = self.store.customer(scope, link.customer_id) if link else None
         policy = site.policy
         if self._faults.inv5_no_expiry:
             policy = dataclasses.replace(policy, invitation_ttl_s=NEVER_S)
@@ -243,7 +244,7 @@ class Portal:
         """MU-2..5, MU-8, EV-1, SES-3, DEV-1."""
         now = self.now(site)
         link = self._verified_management_link(site, customer_id, created, signature)
-        customer = self.store.customer(site.id, customer_id)
+        customer = self.store.customer(self._lookup_scope(site), customer_id)
         device_verified = customer is not None and self.store.device_verified(customer.id, device)
         device_verified = device_verified or self._faults.mu3_any_device
         policy = site.policy
@@ -296,7 +297,8 @@ class Portal:
         if not session_token or not tokens.is_well_formed(session_token):
             return None
         id_hash = tokens.token_hash(session_token)
-        session = self.store.session(site.id, id_hash)
+        scope = self._lookup_scope(site)
+        session = self.store.session(scope, id_hash)
         now = self.now(site)
         if session is None:
             return None
@@ -307,7 +309,7 @@ class Portal:
             # Gone for good: a longer timeout set later must not bring it back (SES-1).
             self.store.end_session(id_hash, forget_device=False)
             return None
-        customer = self.store.customer(site.id, session.customer_id)
+        customer = self.store.customer(scope, session.customer_id)
         if customer is None or not (customer.portal_enabled or self._faults.rev1_sessions_survive):
             return None
         if (
@@ -340,7 +342,13 @@ class Portal:
         token = tokens.new_token()
         id_hash = tokens.token_hash(token)
         self.store.add_session(id_hash, customer.id, device, now)
-        return SignedIn(self.customer(site, customer.id), token, id_hash)
+        signed_in = self.store.customer(self._lookup_scope(site), customer.id)
+        assert signed_in is not None
+        return SignedIn(signed_in, token, id_hash)
+
+    def _lookup_scope(self, site: Site) -> str | None:
+        """The site that tokens and sessions are looked up in: this one; any, with the fault."""
+        return None if self._faults.sec6_tokens_any_site else site.id
 
     def _current_management_link(self, site: Site, customer: Customer, now: float) -> ManagementLink:
         link = rules.current_management_link(self.store.management_links(customer.id), site.policy, now)
@@ -359,12 +367,19 @@ class Portal:
     def _verified_management_link(
         self, site: Site, customer_id: int, created: int, signature: str
     ) -> ManagementLink | None:
-        found = self.store.management_link_by_signature(site.id, tokens.token_hash(signature))
+        found = self.store.management_link_by_signature(self._lookup_scope(site), tokens.token_hash(signature))
         if found is None:
             return None
         link, nonce = found
         if link.customer_id != customer_id or int(link.created_at) != created:
             return None
+        if self._faults.sec6_tokens_any_site:
+            # The fault: the signature is checked against the site the link belongs to, not the
+            # site whose path it was opened under.
+            owner = self.store.customer(None, customer_id)
+            site = self.store.site(owner.site_id) if owner else None
+            if site is None:
+                return None
         if not tokens.signature_matches(site.secret, signature, "manage", site.id, customer_id, created, nonce):
             return None
         return link

@@ -229,11 +229,13 @@ class Store:
         assert customer is not None
         return customer
 
-    def customer(self, site_id: str, customer_id: int) -> Customer | None:
+    def customer(self, site_id: str | None, customer_id: int) -> Customer | None:
+        """The customer `customer_id` of site `site_id`; `site_id=None` only for the fault
+        `sec6_tokens_any_site`, which looks records up in any site."""
         row = self._one(
-            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE site_id = ? AND id = ?",
-            site_id,
+            f"SELECT {_CUSTOMER_COLUMNS} FROM customers WHERE id = ? AND ? IN (site_id, '*')",
             customer_id,
+            _site_key(site_id),
         )
         return _customer(row)
 
@@ -294,13 +296,13 @@ class Store:
                     (now, customer_id),
                 )
 
-    def email_link(self, site_id: str, token_hash: str) -> EmailLink | None:
+    def email_link(self, site_id: str | None, token_hash: str) -> EmailLink | None:
         row = self._one(
             "SELECT kind, customer_id, email_links.created_at, used_at, revoked_at"
             " FROM email_links JOIN customers ON customers.id = customer_id"
-            " WHERE token_hash = ? AND site_id = ?",
+            " WHERE token_hash = ? AND ? IN (site_id, '*')",
             token_hash,
-            site_id,
+            _site_key(site_id),
         )
         if row is None:
             return None
@@ -383,15 +385,15 @@ class Store:
         return ManagementLink(cursor.lastrowid or 0, customer_id, now)
 
     def management_link_by_signature(
-        self, site_id: str, signature_hash: str
+        self, site_id: str | None, signature_hash: str
     ) -> tuple[ManagementLink, str] | None:
         """The link and its nonce, so the caller can check the signature it was found by."""
         row = self._one(
             "SELECT management_links.id, customer_id, created_at, fetch_count, revoked_at, nonce"
             " FROM management_links JOIN customers ON customers.id = customer_id"
-            " WHERE signature_hash = ? AND site_id = ?",
+            " WHERE signature_hash = ? AND ? IN (site_id, '*')",
             signature_hash,
-            site_id,
+            _site_key(site_id),
         )
         return None if row is None else (ManagementLink(*row[:5]), row[5])
 
@@ -417,13 +419,13 @@ class Store:
                 (id_hash, customer_id, device, now, now),
             )
 
-    def session(self, site_id: str, id_hash: str) -> Session | None:
+    def session(self, site_id: str | None, id_hash: str) -> Session | None:
         row = self._one(
             "SELECT customer_id, device, sessions.created_at, last_seen_at"
             " FROM sessions JOIN customers ON customers.id = customer_id"
-            " WHERE id_hash = ? AND site_id = ?",
+            " WHERE id_hash = ? AND ? IN (site_id, '*')",
             id_hash,
-            site_id,
+            _site_key(site_id),
         )
         return None if row is None else Session(*row)
 
@@ -515,6 +517,11 @@ class Store:
         )
         keys = ("id", "site_id", "recipient", "queued_at", "attempts", "last_error", "sent_at", "message_id")
         return [dict(zip(keys, row)) for row in rows]
+
+
+def _site_key(site_id: str | None) -> str:
+    """What `? IN (site_id, '*')` compares: the site's id, or '*' (no site id is) for any site."""
+    return "*" if site_id is None else site_id
 
 
 def _customer(row: tuple[Any, ...] | None) -> Customer | None:

@@ -233,6 +233,34 @@ def test_REV1_session_after_revocation(simulator_site: Site, faults: Faults) -> 
     assert location(site.device().get(url)) == f"{site.base}/link-invalid"  # links die either way
 
 
+# -- tenant isolation (SEC-6) ---------------------------------------------------------------
+
+
+@switched("sec6_tokens_any_site")
+def test_SEC6_login_link_moved_under_another_sites_path(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    other = type(site)(site.client, site.mail_sink)  # a second test site of the same portal
+    ada, _ = invited(site)
+    link = login_link(site, site.device(), ada)
+    moved = link.replace(site.base + "/", other.base + "/")
+    laptop = other.device()
+    assert location(laptop.get(moved)) == (f"{other.base}/" if faults else f"{other.base}/link-invalid")
+    assert laptop.has_access() is bool(faults)
+
+
+@switched("sec6_tokens_any_site")
+def test_SEC6_management_url_moved_under_another_sites_path(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    other = type(site)(site.client, site.mail_sink)
+    site.set_policy(email_verification_required=False)
+    other.set_policy(email_verification_required=False)
+    ada, _ = invited(site)
+    moved = site.management_url(ada).replace(site.base + "/", other.base + "/")
+    phone = other.device()
+    assert location(phone.get(moved)) == (f"{other.base}/" if faults else f"{other.base}/link-invalid")
+    assert phone.has_access() is bool(faults)
+
+
 # -- the registry and the command line ------------------------------------------------------
 
 
