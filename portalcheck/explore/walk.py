@@ -25,21 +25,13 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from playwright.sync_api import BrowserContext, Page, Response
-from playwright.sync_api import Error as PlaywrightError
-
 from ..control import ControlError, SiteControl
 from . import actions as act
 from . import model
+from .devices import Devices
 from .target import Target
 
 SLACK_S = 1.0  # beyond the readings: events the model dated at a reading happened a little later
-MARKER_WAIT_S = 1.0  # after the page load, how long a page may take to show one of the markers
-# The page markers of the profile, most specific first (a notice may sit on the sign-in page).
-MARKERS = (
-    ("signed_in", model.ACCOUNT), ("choose_password", model.CHOOSE_PASSWORD), ("verify_device", model.VERIFY),
-    ("link_problem", model.PROBLEM), ("login_link_sent", model.SENT), ("signed_out", model.SIGNED_OUT),
-)
 CHANNEL_ORDER = ("page:", "account:", "mail", "status", "alike", "management URL", "url:", "referrer-policy:", "cookies:", "new_session:")
 MAIL_ACTIONS = (act.Invite, act.Subscribe, act.SendAccountEmail, act.AskForLoginLink, act.AskFromVerifyPage,
                 act.CompareLoginLinkAnswers)
@@ -83,10 +75,10 @@ class Walk:
         self.sent: list[tuple[tuple[str, str], ...]] = []  # per step taken: the emails the model said it sends
         self.emails: dict[str, str] = {}  # customer name -> address
         self.ids: dict[str, int] = {}  # customer name -> the control API's id
-        self._contexts: dict[str, tuple[BrowserContext, Page, list[Response]]] = {}  # per device: its page loads
         self._link_urls: dict[int, str] = {}  # model link id -> the URL its email carried
         self._suffix = secrets.token_hex(4)
         self.emails[model.UNKNOWN] = f"someone.{self._suffix}@example.com"
+        self.devices = Devices(target.browser, target.profile, self.emails)
         self._dated_within = 0.0  # how far off, at most, the model's date of an earlier step may be
 
     # -- the site and its clock -------------------------------------------------------------------
@@ -104,12 +96,7 @@ class Walk:
         return datetime.datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp()
 
     def close(self) -> None:
-        for context, _, _ in self._contexts.values():
-            try:
-                context.close()
-            except PlaywrightError:
-                pass
-        self._contexts.clear()
+        self.devices.close()
         for site in (self._site, self._other_site):
             if site is not None:
                 try:
@@ -207,13 +194,13 @@ class Walk:
         elif isinstance(action, act.CompareLoginLinkAnswers):
             answers = []
             for who in (action.first, action.second, model.UNKNOWN):
-                page, responses = self._page("someone", "laptop")
+                page, responses = self.devices.page("someone", "laptop")
                 page.goto(self._page_url("sign_in"), wait_until="domcontentloaded")
-                self._submit_login_link(page, self.emails[who])
+                self.devices.submit_login_link(page, self.emails[who])
                 text = page.locator("body").inner_text()
                 masked = " ".join(re.sub(re.escape(self.emails[who]), "<address>", text, flags=re.IGNORECASE).split())
-                answers.append((self._final_status(responses), self._marker(page), masked))
-                problems += self._http_problems(responses, token=None, key="someone's laptop")
+                answers.append((self.devices.final_status(responses), self.devices.marker(page), masked))
+                problems += self.devices.http_problems(responses, token=None, key="someone's laptop")
             observed["alike"] = len(set(answers)) == 1
             observed["answers"] = answers
         else:
@@ -226,8 +213,8 @@ class Walk:
 
     def _browse(self, action: Any, problems: list[tuple[str, str, Any, Any, str]]) -> dict[str, Any]:
         key = model.device_key(action.customer, action.device)
-        page, responses = self._page(action.customer, action.device)
-        before = self._session_cookie(key)
+        page, responses = self.devices.page(action.customer, action.device)
+        before = self.devices.session_cookie(key)
         token: str | None = None
         if isinstance(action, act.OpenEmailLink):
             url = self._email_link_url(action)
@@ -235,134 +222,41 @@ class Walk:
             if action.damage:
                 damaged = {"cut short": token[: len(token) // 2], "garbled": "".join(reversed(token))[:-2] + "%%"}[action.damage]
                 url, token = url.replace(token, damaged, 1), None
-            self._goto(page, url)
+            self.devices.goto(page, url)
         elif isinstance(action, act.OpenManagementUrl):
             url = self._management_url(action)
             token = _token(url, self.profile.management_url)
             if action.tamper:
                 url, token = self._tampered(url, action.tamper), None
-            self._goto(page, url)
+            self.devices.goto(page, url)
         elif isinstance(action, act.AskForLoginLink):
-            self._goto(page, self._page_url("sign_in"))
+            self.devices.goto(page, self._page_url("sign_in"))
             del responses[:]
-            self._submit_login_link(page, self.emails[action.customer])
+            self.devices.submit_login_link(page, self.emails[action.customer])
         elif isinstance(action, act.AskFromVerifyPage):
-            if self._marker(page) == model.VERIFY:
+            if self.devices.marker(page) == model.VERIFY:
                 del responses[:]
-                self._press(page, "verify_request_submit")
+                self.devices.press(page, "verify_request_submit")
         elif isinstance(action, act.VisitPortal):
-            self._goto(page, self._page_url("home"))
+            self.devices.goto(page, self._page_url("home"))
         elif isinstance(action, act.SignOut):
-            self._goto(page, self._page_url("home"))
-            if self._marker(page) == model.ACCOUNT:
-                self._press(page, "sign_out")
-        state = self._marker(page)
+            self.devices.goto(page, self._page_url("home"))
+            if self.devices.marker(page) == model.ACCOUNT:
+                self.devices.press(page, "sign_out")
+        state = self.devices.marker(page)
         observed: dict[str, Any] = {f"page:{key}": state}
         if state != model.SENT:  # the "check your email" page rightly repeats the address typed
-            observed[f"account:{key}"] = self._details_shown(page, state)
+            observed[f"account:{key}"] = self.devices.details_shown(page, state)
         if self.profile.session_cookie:
-            after = self._session_cookie(key)
+            after = self.devices.session_cookie(key)
             observed[f"new_session:{key}"] = bool(after) and after != before
-        problems += self._http_problems(responses, token=token, key=key)
+        problems += self.devices.http_problems(responses, token=token, key=key)
         if token is not None and token in page.url:
             problems.append(("SEC-3", f"url:{key}", "a URL without the token", page.url, "a page reached through a token redirects to a URL without it"))
         return observed
 
-    # -- the browser ----------------------------------------------------------------------------
-
-    def _page(self, customer: str, device: str) -> tuple[Page, list[Response]]:
-        """The device's page (a browser context of its own, made on first use) and the page
-        loads it was sent since its latest action, redirects included."""
-        key = model.device_key(customer, device)
-        if key not in self._contexts:
-            context = self.target.browser.new_context(locale="en-GB", timezone_id="UTC")
-            page = context.new_page()
-            page.set_default_timeout(self.profile.page_timeout_s * 1000)
-            responses: list[Response] = []
-            page.on("response", lambda response: responses.append(response)
-                    if response.request.resource_type == "document" else None)
-            self._contexts[key] = (context, page, responses)
-        _, page, loads = self._contexts[key]
-        return page, loads
-
-    def _goto(self, page: Page, url: str) -> None:
-        self._loads_of(page).clear()
-        page.goto(url, wait_until="domcontentloaded")
-
-    def _loads_of(self, page: Page) -> list[Response]:
-        return next(loads for _, shown, loads in self._contexts.values() if shown is page)
-
-    def _press(self, page: Page, button: str) -> None:
-        with page.expect_navigation(wait_until="domcontentloaded"):
-            page.locator(self.profile.selectors[button]).first.click()
-
-    def _submit_login_link(self, page: Page, address: str) -> None:
-        self._loads_of(page).clear()
-        form = page.locator(self.profile.selectors["login_link_form"])
-        form.locator(self.profile.selectors["login_link_email"]).fill(address)
-        with page.expect_navigation(wait_until="domcontentloaded"):
-            form.locator(self.profile.selectors["login_link_submit"]).click()
-
-    def _marker(self, page: Page) -> str:
-        """Which of the profile's page markers shows ("unknown" when none does in time)."""
-        locators = [page.locator(self.profile.selectors[name]) for name, _ in MARKERS]
-        combined = locators[0]
-        for locator in locators[1:]:
-            combined = combined.or_(locator)
-        try:  # a page that has loaded shows its marker at once; one that shows none is not kept waiting long
-            combined.first.wait_for(state="visible", timeout=min(self.profile.page_timeout_s, MARKER_WAIT_S) * 1000)
-        except PlaywrightError:
-            return "unknown"
-        for locator, (_, state) in zip(locators, MARKERS):
-            if locator.first.is_visible():
-                return state
-        return "unknown"
-
-    def _details_shown(self, page: Page, state: str) -> str | None:
-        """Whose details the page shows: on the account page its account region, else anywhere."""
-        if state == model.ACCOUNT:
-            text = page.locator(self.profile.selectors["signed_in_customer"]).first.inner_text()
-        else:
-            text = page.locator("body").inner_text()
-        text = text.lower()
-        shown = [name for name, email in self.emails.items() if name != model.UNKNOWN and email.lower() in text]
-        if state == model.ACCOUNT and not shown:
-            return "nobody named"
-        return shown[0] if shown else None
-
-    def _session_cookie(self, key: str) -> str:
-        if key not in self._contexts or not self.profile.session_cookie:
-            return ""
-        jar = self._contexts[key][0].cookies()  # the device's own cookie jar
-        return next((cookie["value"] for cookie in jar if cookie["name"] == self.profile.session_cookie and cookie["value"]), "")
-
     def _page_url(self, page: str) -> str:
         return self.site.portal_url + self.profile.pages[page]
-
-    def _final_status(self, responses: list[Response]) -> int | None:
-        return responses[-1].status if responses else None
-
-    def _http_problems(self, responses: list[Response], *, token: str | None, key: str) -> list[tuple[str, str, Any, Any, str]]:
-        """SEC-5: never a 5xx; SES-5: session cookies HttpOnly and SameSite=Lax; SEC-3: a token's page asks for no referrer."""
-        problems = []
-        for response in responses:
-            if response.status >= 500:
-                problems.append(("SEC-5", f"status:{key}", "no 5xx", f"{response.status} from {response.url}", "the portal never answers with a server error"))
-            for header in response.headers_array():
-                if header["name"].lower() != "set-cookie":
-                    continue
-                name = header["value"].split("=", 1)[0].strip()
-                if self.profile.session_cookie and name != self.profile.session_cookie:
-                    continue
-                attributes = {part.strip().lower().replace(" ", "") for part in header["value"].split(";")[1:]}
-                if "httponly" not in attributes or not attributes & {"samesite=lax", "samesite=strict"}:
-                    problems.append(("SES-5", f"cookies:{key}", "HttpOnly; SameSite=Lax", header["value"].split(";", 1)[-1].strip(),
-                                     f"the session cookie {name} is set HttpOnly and SameSite=Lax"))
-        if token is not None and responses:
-            policy = responses[0].headers.get("referrer-policy", "")
-            if "no-referrer" not in policy.split(","):
-                problems.append(("SEC-3", f"referrer-policy:{key}", "no-referrer", policy or None, "a page reached through a token asks for no referrer"))
-        return problems
 
     # -- links ----------------------------------------------------------------------------------
 

@@ -1,0 +1,134 @@
+"""The devices of a walk's customers: a browser context each, and what its page shows.
+
+A device is opened on first use and keeps its cookie jar for the whole walk; every document the
+portal sends it (redirects included) is kept as the loads of its latest action, so that the
+walk judges the status, cookies and headers of each answer, not only the page it ended on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Browser, BrowserContext, Page, Response
+from playwright.sync_api import Error as PlaywrightError
+
+from ..profile import Profile
+from . import model
+
+MARKER_WAIT_S = 1.0  # after the page load, how long a page may take to show one of the markers
+# The page markers of the profile, most specific first (a notice may sit on the sign-in page).
+MARKERS = (
+    ("signed_in", model.ACCOUNT), ("choose_password", model.CHOOSE_PASSWORD), ("verify_device", model.VERIFY),
+    ("link_problem", model.PROBLEM), ("login_link_sent", model.SENT), ("signed_out", model.SIGNED_OUT),
+)
+
+
+class Devices:
+    """Every device of a walk, by `model.device_key`; `close()` closes their contexts."""
+
+    def __init__(self, browser: Browser, profile: Profile, emails: dict[str, str]) -> None:
+        self.browser = browser
+        self.profile = profile
+        self.emails = emails  # customer name -> address, the walk's own (it grows as customers are added)
+        self._contexts: dict[str, tuple[BrowserContext, Page, list[Response]]] = {}
+
+    def close(self) -> None:
+        for context, _, _ in self._contexts.values():
+            try:
+                context.close()
+            except PlaywrightError:
+                pass
+        self._contexts.clear()
+
+    # -- the browser ----------------------------------------------------------------------------
+
+    def page(self, customer: str, device: str) -> tuple[Page, list[Response]]:
+        """The device's page (a browser context of its own, made on first use) and the page
+        loads it was sent since its latest action, redirects included."""
+        key = model.device_key(customer, device)
+        if key not in self._contexts:
+            context = self.browser.new_context(locale="en-GB", timezone_id="UTC")
+            page = context.new_page()
+            page.set_default_timeout(self.profile.page_timeout_s * 1000)
+            responses: list[Response] = []
+            page.on("response", lambda response: responses.append(response)
+                    if response.request.resource_type == "document" else None)
+            self._contexts[key] = (context, page, responses)
+        _, page, loads = self._contexts[key]
+        return page, loads
+
+    def goto(self, page: Page, url: str) -> None:
+        self.loads_of(page).clear()
+        page.goto(url, wait_until="domcontentloaded")
+
+    def loads_of(self, page: Page) -> list[Response]:
+        return next(loads for _, shown, loads in self._contexts.values() if shown is page)
+
+    def press(self, page: Page, button: str) -> None:
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            page.locator(self.profile.selectors[button]).first.click()
+
+    def submit_login_link(self, page: Page, address: str) -> None:
+        self.loads_of(page).clear()
+        form = page.locator(self.profile.selectors["login_link_form"])
+        form.locator(self.profile.selectors["login_link_email"]).fill(address)
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            form.locator(self.profile.selectors["login_link_submit"]).click()
+
+    def marker(self, page: Page) -> str:
+        """Which of the profile's page markers shows ("unknown" when none does in time)."""
+        locators = [page.locator(self.profile.selectors[name]) for name, _ in MARKERS]
+        combined = locators[0]
+        for locator in locators[1:]:
+            combined = combined.or_(locator)
+        try:  # a page that has loaded shows its marker at once; one that shows none is not kept waiting long
+            combined.first.wait_for(state="visible", timeout=min(self.profile.page_timeout_s, MARKER_WAIT_S) * 1000)
+        except PlaywrightError:
+            return "unknown"
+        for locator, (_, state) in zip(locators, MARKERS):
+            if locator.first.is_visible():
+                return state
+        return "unknown"
+
+    def details_shown(self, page: Page, state: str) -> str | None:
+        """Whose details the page shows: on the account page its account region, else anywhere."""
+        if state == model.ACCOUNT:
+            text = page.locator(self.profile.selectors["signed_in_customer"]).first.inner_text()
+        else:
+            text = page.locator("body").inner_text()
+        text = text.lower()
+        shown = [name for name, email in self.emails.items() if name != model.UNKNOWN and email.lower() in text]
+        if state == model.ACCOUNT and not shown:
+            return "nobody named"
+        return shown[0] if shown else None
+
+    def session_cookie(self, key: str) -> str:
+        if key not in self._contexts or not self.profile.session_cookie:
+            return ""
+        jar = self._contexts[key][0].cookies()  # the device's own cookie jar
+        return next((cookie["value"] for cookie in jar if cookie["name"] == self.profile.session_cookie and cookie["value"]), "")
+
+    def final_status(self, responses: list[Response]) -> int | None:
+        return responses[-1].status if responses else None
+
+    def http_problems(self, responses: list[Response], *, token: str | None, key: str) -> list[tuple[str, str, Any, Any, str]]:
+        """SEC-5: never a 5xx; SES-5: session cookies HttpOnly and SameSite=Lax; SEC-3: a token's page asks for no referrer."""
+        problems = []
+        for response in responses:
+            if response.status >= 500:
+                problems.append(("SEC-5", f"status:{key}", "no 5xx", f"{response.status} from {response.url}", "the portal never answers with a server error"))
+            for header in response.headers_array():
+                if header["name"].lower() != "set-cookie":
+                    continue
+                name = header["value"].split("=", 1)[0].strip()
+                if self.profile.session_cookie and name != self.profile.session_cookie:
+                    continue
+                attributes = {part.strip().lower().replace(" ", "") for part in header["value"].split(";")[1:]}
+                if "httponly" not in attributes or not attributes & {"samesite=lax", "samesite=strict"}:
+                    problems.append(("SES-5", f"cookies:{key}", "HttpOnly; SameSite=Lax", header["value"].split(";", 1)[-1].strip(),
+                                     f"the session cookie {name} is set HttpOnly and SameSite=Lax"))
+        if token is not None and responses:
+            policy = responses[0].headers.get("referrer-policy", "")
+            if "no-referrer" not in policy.split(","):
+                problems.append(("SEC-3", f"referrer-policy:{key}", "no-referrer", policy or None, "a page reached through a token asks for no referrer"))
+        return problems
