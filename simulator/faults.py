@@ -51,6 +51,30 @@ class Faults:
     sec6_tokens_any_site: bool = _switch(
         "SEC-6", "links, management URLs and sessions are looked up without their site: one moved under another site's path works there"
     )
+    ses4_sign_out_keeps_session: bool = _switch(
+        "SES-4", "signing out clears the cookie and the device's verification, but the session stays valid on the server"
+    )
+    sec3_login_link_referrer: bool = _switch(
+        "SEC-3", "the login-link page sends the framework's default Referrer-Policy, not no-referrer (invitations are fine)"
+    )
+    pw3_no_password_told: bool = _switch(
+        "PW-3", "a customer who has no password is told so, instead of the generic error an unknown address gets"
+    )
+    pw6_lock_by_typed_address: bool = _switch(
+        "PW-6", "wrong passwords are counted per address as typed, so the same address in capitals starts a fresh count"
+    )
+    ev2_link_verifies_waiting_devices: bool = _switch(
+        "EV-2", "opening a login link also verifies every device of hers that was asked to verify, not only the one that opened it"
+    )
+    mu1_stale_url_in_emails: bool = _switch(
+        "MU-1", "emails carry the first management URL still valid, not the current one, once it was renewed"
+    )
+    mu8_customer_from_path: bool = _switch(
+        "MU-8", "the management URL's signature is checked, but the customer signed in is the one its path names"
+    )
+    inv7_auto_invites_uncounted: bool = _switch(
+        "INV-7", "invitations sent by new subscriptions bypass the resend limit and are not counted towards it"
+    )
 
     @classmethod
     def named(cls, names: Iterable[str]) -> Faults:

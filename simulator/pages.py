@@ -30,6 +30,8 @@ VERIFY = "portal_verify"
 LINK_ASKED = "portal_link_asked"  # only with the fault dev2_login_link_device_bound
 DEVICE_MAX_AGE = 400 * 86400
 MAX_FORM_FIELD = 1024
+NO_PASSWORD_YET = "You have not chosen a password yet. Ask for a login link instead."  # fault pw3_no_password_told
+DEFAULT_REFERRER_POLICY = "strict-origin-when-cross-origin"  # fault sec3_login_link_referrer
 
 
 class Page:
@@ -188,6 +190,10 @@ async def password_sign_in(request: Request) -> Response:
         customer = page.portal.store.customer_by_email(page.site.id, fields.get("email", ""))
         return page.outcome(access, customer)
     status = {Outcome.LOCKED: 429, Outcome.PASSWORDS_OFF: 403}.get(access.outcome, 401)
+    if page.faults.pw3_no_password_told and access.outcome is Outcome.BAD_CREDENTIALS:
+        customer = page.portal.store.customer_by_email(page.site.id, fields.get("email", ""))
+        if customer is not None and not customer.has_password:
+            return page.render("sign_in.html", status=status, error=NO_PASSWORD_YET)
     return page.render("sign_in.html", status=status, error=access.reason)
 
 
@@ -199,10 +205,13 @@ async def open_email_link(request: Request) -> Response:
     access, customer, signed = page.portal.open_email_link(
         page.site, request.path_params["token"], page.device()
     )
-    if signed is None:
-        return page.outcome(access, customer)
-    page.sign_in(signed)
-    return page.redirect("/password" if access.choose_password else "/")
+    response = page.outcome(access, customer) if signed is None else None
+    if signed is not None:
+        page.sign_in(signed)
+        response = page.redirect("/password" if access.choose_password else "/")
+    if page.faults.sec3_login_link_referrer and request.url.path.startswith(page.base + "/link/"):
+        response.headers["referrer-policy"] = DEFAULT_REFERRER_POLICY  # the fault: the middleware keeps it
+    return response
 
 
 async def open_management_url(request: Request) -> Response:

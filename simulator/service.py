@@ -27,6 +27,7 @@ VERIFY_TICKET_TTL_S = 3600
 _LOGIN_REQUESTS = "login_link_request"
 _INVITATIONS = "invitation_sent"
 _PASSWORD_FAILURES = "password_failure"
+_WAITING_DEVICE = "device_waiting"  # only with the fault ev2_link_verifies_waiting_devices
 
 
 class NotFound(LookupError):
@@ -135,23 +136,26 @@ class Portal:
         subscription_id = self.store.add_subscription(customer.id, name, now)
         if site.policy.auto_invite or self._faults.inv2_always_invite:
             try:
-                self.invite(site, customer)
+                self.invite(site, customer, counted=not self._faults.inv7_auto_invites_uncounted)
             except RateLimited:
                 pass  # INV-7 withholds a sixth invitation; the subscription itself stands (201)
         return subscription_id
 
-    def invite(self, site: Site, customer: Customer) -> None:
-        """INV-1, INV-6, INV-7, REV-3: enable access and send (or resend) the invitation."""
+    def invite(self, site: Site, customer: Customer, *, counted: bool = True) -> None:
+        """INV-1, INV-6, INV-7, REV-3: enable access and send (or resend) the invitation.
+
+        `counted=False` only for the fault `inv7_auto_invites_uncounted`: no limit, no count."""
         now = self.now(site)
         # One transaction: two invitations at once cannot both pass the limit, and an email that
         # fails to compose leaves the earlier links valid.
         with self.store.atomic():
             sent = self.store.events(site.id, _INVITATIONS, str(customer.id), now - rules.INVITATION_RESEND_WINDOW_S)
-            if not rules.may_send_invitation(sent, now) and not self._faults.inv7_no_resend_limit:
+            if counted and not rules.may_send_invitation(sent, now) and not self._faults.inv7_no_resend_limit:
                 raise RateLimited("at most 5 invitations may be sent to a customer within 30 minutes")
             token = tokens.new_token()
             self.store.add_email_link(customer.id, LinkKind.INVITATION, tokens.token_hash(token), now, supersede=True)
-            self.store.record_event(site.id, _INVITATIONS, str(customer.id), now)
+            if counted:
+                self.store.record_event(site.id, _INVITATIONS, str(customer.id), now)
             customer = self.customer(site, customer.id)
             self._send(site, customer, "invitation", now, action=self._url(site, "invitation", token))
 
@@ -236,6 +240,9 @@ class Portal:
         self.store.mark_verified(
             customer.id, device=device, now=now, accepted_invitation=link.kind is LinkKind.INVITATION
         )
+        if self._faults.ev2_link_verifies_waiting_devices:
+            for waiting in self.store.event_subjects(site.id, f"{_WAITING_DEVICE}:{customer.id}"):
+                self.store.mark_verified(customer.id, device=waiting, now=now, accepted_invitation=False)
         return access, customer, self._start_session(site, customer, device, now)
 
     def open_management_url(
@@ -255,6 +262,8 @@ class Portal:
         access = rules.decide_management_url(
             link, customer, device_verified=device_verified, policy=policy, now=now
         )
+        if self._faults.ev2_link_verifies_waiting_devices and access.outcome is Outcome.VERIFY_DEVICE and customer:
+            self.store.record_event(site.id, f"{_WAITING_DEVICE}:{customer.id}", device, now)
         if not access.granted or customer is None:
             return access, customer, None
         current = self.signed_in(site, session_token)
@@ -273,6 +282,8 @@ class Portal:
         if not validation.is_unicode_text(password):
             raise validation.InvalidInput("invalid_password", "password must be Unicode text")
         customer = self.store.customer_by_email(site.id, address)
+        if self._faults.pw6_lock_by_typed_address:
+            address = validation.email_address(email)  # the fault: counted as typed, not as the address
         failures = self.store.events(
             site.id, _PASSWORD_FAILURES, address, now - rules.PASSWORD_FAILURE_WINDOW_S - rules.PASSWORD_LOCKOUT_S
         )
@@ -326,6 +337,9 @@ class Portal:
     def sign_out(self, site: Site, session_token: str | None) -> None:
         """SES-4: the session ends and the device is no longer verified."""
         if session_token and tokens.is_well_formed(session_token):
+            if self._faults.ses4_sign_out_keeps_session:
+                self.store.forget_device_of_session(tokens.token_hash(session_token))
+                return
             self.store.end_session(tokens.token_hash(session_token), forget_device=True)
 
     def choose_password(self, site: Site, customer: Customer, password: object) -> None:
@@ -371,6 +385,14 @@ class Portal:
         if found is None:
             return None
         link, nonce = found
+        if self._faults.mu8_customer_from_path and int(link.created_at) == created:
+            # The fault: the signature is checked for the link's own customer, but the link handed
+            # on names the customer of the path, who is the one signed in.
+            if not tokens.signature_matches(
+                site.secret, signature, "manage", site.id, link.customer_id, created, nonce
+            ):
+                return None
+            return dataclasses.replace(link, customer_id=customer_id)
         if link.customer_id != customer_id or int(link.created_at) != created:
             return None
         if self._faults.sec6_tokens_any_site:
@@ -414,7 +436,13 @@ class Portal:
 
     def _send(self, site: Site, customer: Customer, kind: str, now: float, *, action: str | None = None) -> None:
         """MU-1: every portal email carries the customer's current management URL."""
-        management = self._management_url(site, self._current_management_link(site, customer, now))
+        current = self._current_management_link(site, customer, now)
+        if self._faults.mu1_stale_url_in_emails:
+            # The fault: the first link still valid, as if the emails cached the URL they first carried.
+            live = [link for link in self.store.management_links(customer.id) if link.revoked_at is None
+                    and now < rules.management_link_expires_at(link, site.policy)]
+            current = min(live, key=lambda link: (link.created_at, link.id), default=current)
+        management = self._management_url(site, current)
         links = {"management": management, "sign_in": f"{self.portal_url(site.id)}/login"}
         if action is not None:
             links["action"] = action

@@ -433,6 +433,13 @@ class Store:
         with self._tx() as db:
             db.execute("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", (now, id_hash))
 
+    def forget_device_of_session(self, id_hash: str) -> None:
+        """Un-verify the device a session was on, leaving the session (fault `ses4_sign_out_keeps_session`)."""
+        with self._tx() as db:
+            row = db.execute("SELECT customer_id, device FROM sessions WHERE id_hash = ?", (id_hash,)).fetchone()
+            if row is not None:
+                db.execute("DELETE FROM verified_devices WHERE customer_id = ? AND device = ?", row)
+
     def end_session(self, id_hash: str, *, forget_device: bool) -> None:
         with self._tx() as db:
             row = db.execute(
@@ -461,6 +468,11 @@ class Store:
             subject,
             since,
         )
+        return [row[0] for row in rows]
+
+    def event_subjects(self, site_id: str, kind: str) -> list[str]:
+        """The subjects of every event of `kind` in the site (fault `ev2_link_verifies_waiting_devices`)."""
+        rows = self._all("SELECT DISTINCT subject FROM rate_events WHERE site_id = ? AND kind = ?", site_id, kind)
         return [row[0] for row in rows]
 
     def clear_events(self, site_id: str, kind: str, subject: str) -> None:

@@ -68,6 +68,19 @@ def test_INV7_sixth_invitation_within_30_minutes(simulator_site: Site, faults: F
     assert sixth.status_code == (202 if faults else 422), sixth.text
 
 
+@switched("inv7_auto_invites_uncounted")
+def test_INV7_invitations_sent_by_subscriptions_count(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    site.set_policy(auto_invite=True)
+    ada = site.add_customer()
+    for product in ("Gold", "Silver", "Bronze", "Iron", "Tin", "Lead"):
+        answer = site.control("POST", f"/customers/{ada['id']}/subscriptions", json={"product": product})
+        assert answer.status_code == 201, answer.text
+    assert len(site.queued(ada["email"])) == (6 if faults else 5)
+    sixth = site.control("POST", f"/customers/{ada['id']}/invitations")
+    assert sixth.status_code == (202 if faults else 422), sixth.text
+
+
 # -- login links (LL) -----------------------------------------------------------------------
 
 
@@ -111,6 +124,19 @@ def test_LL6_login_link_used_twice(simulator_site: Site, faults: Faults) -> None
 # -- management URL (MU) --------------------------------------------------------------------
 
 
+@switched("mu1_stale_url_in_emails")
+def test_MU1_account_email_after_the_management_url_was_renewed(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada, _ = invited(site)
+    first = site.management_url(ada)
+    site.advance(1_296_000)  # management_link_refresh_s: a new URL is due
+    current = site.management_url(ada)
+    assert current != first
+    site.control("POST", f"/customers/{ada['id']}/management_link_emails")
+    emailed = site.management_link_in(site.mail(ada["email"], "account"))
+    assert emailed == (first if faults else current)
+
+
 @switched("mu3_any_device")
 def test_MU3_management_url_on_a_device_that_is_not_verified(simulator_site: Site, faults: Faults) -> None:
     site = simulator_site
@@ -151,6 +177,31 @@ def test_MU7_sixteenth_read(simulator_site: Site, faults: Faults) -> None:
     assert sixteenth.status_code == (200 if faults else 429), sixteenth.text
 
 
+@switched("mu8_customer_from_path")
+def test_MU8_management_url_with_another_customer_in_its_path(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    site.set_policy(email_verification_required=False)
+    ada, _ = invited(site)
+    ben = site.add_customer(first_name="Ben")
+    site.invite(ben)
+    url = site.management_url(ada)
+    altered = url.replace(f"/manage/{ada['id']}/", f"/manage/{ben['id']}/")
+    laptop = site.device()
+    assert location(laptop.get(altered)) == (f"{site.base}/" if faults else f"{site.base}/link-invalid")
+    assert (ben["email"] in laptop.home().text) is bool(faults)
+
+
+@switched("ev2_link_verifies_waiting_devices")
+def test_EV2_login_link_on_one_device_and_a_device_waiting_to_be_verified(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    laptop, phone = site.device(), site.device()
+    ada = accepted(site, laptop)
+    url = site.management_url(ada)
+    assert location(phone.get(url)) == f"{site.base}/verify-device"
+    assert location(laptop.get(login_link(site, laptop, ada))) == f"{site.base}/"
+    assert location(phone.get(url)) == (f"{site.base}/" if faults else f"{site.base}/verify-device")
+
+
 # -- email verification (EV) ----------------------------------------------------------------
 
 
@@ -181,6 +232,31 @@ def test_PW1_password_form_and_sign_in_with_password_logins_off(simulator_site: 
     assert phone.has_access() is bool(faults)
 
 
+@switched("pw3_no_password_told")
+def test_PW3_customer_without_a_password_and_an_unknown_address(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada = accepted(site, site.device(), password_login_enabled=True)
+    device = site.device()
+    known = device.password_sign_in(ada["email"], PASSWORD)
+    unknown = device.password_sign_in("nobody@example.com", PASSWORD)
+    assert known.status_code == unknown.status_code == 401
+    assert ("You have not chosen a password" in known.text) is bool(faults)
+    assert "You have not chosen a password" not in unknown.text
+
+
+@switched("pw6_lock_by_typed_address")
+def test_PW6_wrong_passwords_for_the_address_in_capitals(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada = accepted(site, site.device(), password_login_enabled=True)
+    site.set_password(ada, PASSWORD)
+    stranger = site.device()
+    for attempt in range(5):
+        assert stranger.password_sign_in(ada["email"].upper(), f"wrong-{attempt}").status_code == 401
+    phone = site.device()
+    answer = phone.password_sign_in(ada["email"], PASSWORD)
+    assert answer.status_code == (303 if faults else 429), answer.text
+
+
 # -- sessions (SES) -------------------------------------------------------------------------
 
 
@@ -202,6 +278,31 @@ def test_SES5_session_cookie_attributes(simulator_site: Site, faults: Faults) ->
     assert session, answer.headers
     assert ("samesite=lax" in session[0].lower()) is not bool(faults), session[0]
     assert "httponly" in session[0].lower(), session[0]
+
+
+@switched("ses4_sign_out_keeps_session")
+def test_SES4_a_copy_of_the_session_after_sign_out(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    laptop = site.device()
+    ada = accepted(site, laptop)
+    copied = laptop.cookie("portal_session")
+    assert copied
+    laptop.sign_out()
+    assert not laptop.has_access()
+    other = site.device()
+    other.set_cookie("portal_session", copied)
+    assert other.has_access() is bool(faults)
+    assert location(laptop.get(site.management_url(ada))) == f"{site.base}/verify-device"  # un-verified either way
+
+
+@switched("sec3_login_link_referrer")
+def test_SEC3_referrer_policy_of_the_login_link_page(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada, invitation = invited(site)
+    laptop = site.device()
+    assert laptop.get(invitation).headers["referrer-policy"] == "no-referrer"
+    answer = laptop.get(login_link(site, laptop, ada))
+    assert (answer.headers["referrer-policy"] == "no-referrer") is not bool(faults), answer.headers
 
 
 # -- device change (DEV) --------------------------------------------------------------------
