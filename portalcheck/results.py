@@ -25,7 +25,7 @@ class ScenarioResult:
     nodeid: str
     name: str
     feature: str
-    rules: list[str]  # empty: a scenario outside any rule
+    rules: list[str]  # empty (and no contract check): a scenario outside any rule
     outcome: str  # passed | failed (the portal's) | error (the run's) | not_applicable | skipped
     message: str = ""
     evidence: str = ""  # a folder, relative to the run folder
@@ -33,12 +33,14 @@ class ScenarioResult:
     file: str = ""  # the feature file
     step: dict[str, Any] | None = None  # the failing step: keyword, text, file, line
     why: str = ""  # for a failure or an error: whose it is, in words
+    contract_checks: list[str] = dataclasses.field(default_factory=list)  # CON-1...: the contract's, not the policy's
 
 
 class ResultCollector:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.known_rules = {rule.id for rule in rules.load()}
+        self.known_checks = {check.id for check in rules.contract_checks()}
         self.results: dict[str, ScenarioResult] = {}
         self.problems: list[dict[str, str]] = []
 
@@ -53,6 +55,7 @@ class ResultCollector:
         )
         result.file = properties["portalcheck_scenario"]["file"]
         carried = properties.get("bdd_scenario")
+        result.contract_checks = sorted(key for key in report.keywords if key in self.known_checks)
         if carried:
             scenario = carried["scenario"]
             example = report.nodeid.partition("[")[2].rstrip("]")

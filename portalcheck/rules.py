@@ -10,6 +10,8 @@ from . import bundled
 
 _SPEC_RULE = re.compile(r"^- ([A-Z]+-\d+)(?: (MUST|SHOULD|REF))?: (.*)$", re.M)
 _READING_RULE = re.compile(r"^- \*\*([A-Z]+-\d+)\*\* (MUST|SHOULD|REF) —", re.M)
+_CONTRACT_CHECK = re.compile(r"^\| (CON-\d+) \| (.*) \|$", re.M)
+CONTRACT_LEVEL = "CONTRACT"  # a contract check's mark of level: not a rule of the policy
 SECTION_LEVEL = "SHOULD"  # "Security of the implementation (SEC), all SHOULD"
 
 
@@ -24,6 +26,14 @@ def load(path: Path | None = None) -> list[Rule]:
     """The rules of the policy, in order, with their level and text (default: the bundled text)."""
     found = _SPEC_RULE.findall((path or bundled.docs() / "POLICY-v1.md").read_text(encoding="utf-8"))
     return [Rule(rule_id, level or SECTION_LEVEL, text.strip()) for rule_id, level, text in found]
+
+
+def contract_checks(path: Path | None = None) -> list[Rule]:
+    """The contract's own promises the suite checks (CON-1...), from the table in
+    docs/control-api.md. Not rules of the policy: `load` never returns them, and the report
+    shows them apart."""
+    found = _CONTRACT_CHECK.findall((path or bundled.docs() / "control-api.md").read_text(encoding="utf-8"))
+    return [Rule(check_id, CONTRACT_LEVEL, text.strip()) for check_id, text in found]
 
 
 def read_in_docs(path: Path | None = None) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""The suite claims every MUST and SHOULD rule: each has a scenario, and every tag names a rule."""
+"""The suite claims every MUST and SHOULD rule and every contract check: each has a scenario, and every tag names one."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ FEATURES = Path(__file__).resolve().parent.parent / "features"
 LEVELS = {"must": "MUST", "should": "SHOULD", "ref": "REF"}
 CAPABILITIES = {"password", "clock"}
 SPEC = {rule.id: rule for rule in rules.load()}
+CONTRACT = {check.id: check for check in rules.contract_checks()}
 
 
 def scenarios() -> list[tuple[str, set[str]]]:
@@ -25,13 +26,23 @@ def scenarios() -> list[tuple[str, set[str]]]:
 
 
 def test_the_spec_copy_has_every_rule_of_policy_v1() -> None:
-    assert len(SPEC) == 49
+    assert len(SPEC) == 50
     assert {rule.level for rule in SPEC.values()} == {"MUST", "SHOULD", "REF"}
+
+
+def test_the_contract_checks_are_apart_from_the_rules() -> None:
+    assert list(CONTRACT) == ["CON-1", "CON-2", "CON-3", "CON-4"]
+    assert not set(CONTRACT) & set(SPEC)
 
 
 def test_docs_policy_states_every_rule_with_its_level() -> None:
     stated = rules.read_in_docs()
     assert stated == {rule_id: rule.level for rule_id, rule in SPEC.items()}
+
+
+@pytest.mark.parametrize("check_id", list(CONTRACT))
+def test_every_contract_check_has_a_scenario(check_id: str) -> None:
+    assert [name for name, tags in scenarios() if check_id in tags], f"{check_id} has no scenario tagged @{check_id}"
 
 
 @pytest.mark.parametrize("rule_id", [r.id for r in SPEC.values() if r.level in ("MUST", "SHOULD")])
@@ -42,7 +53,7 @@ def test_every_must_and_should_rule_has_a_scenario(rule_id: str) -> None:
 
 def test_every_tag_names_a_rule_a_level_or_a_capability() -> None:
     for name, tags in scenarios():
-        unknown = tags - set(SPEC) - set(LEVELS) - CAPABILITIES
+        unknown = tags - set(SPEC) - set(CONTRACT) - set(LEVELS) - CAPABILITIES
         assert not unknown, f"{name} has tags that name nothing: {sorted(unknown)}"
 
 
@@ -50,6 +61,9 @@ def test_every_scenario_checks_a_rule_at_the_level_it_claims() -> None:
     for name, tags in scenarios():
         rule_ids = tags & set(SPEC)
         levels = {LEVELS[tag] for tag in tags & set(LEVELS)}
+        if tags & set(CONTRACT):  # a contract check: no rule of the policy, so no level either
+            assert not rule_ids and not levels, f"{name} checks the contract: it should name no rule and no level"
+            continue
         assert rule_ids, f"{name} checks no rule"
         assert len(levels) == 1, f"{name} should carry exactly one level tag, has {sorted(levels)}"
         assert levels <= {SPEC[rule_id].level for rule_id in rule_ids}, f"{name}: level {levels} matches none of {sorted(rule_ids)}"

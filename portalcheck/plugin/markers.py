@@ -1,4 +1,4 @@
-"""The markers a run of the suite knows (a rule ID, a level, a capability), and its shard."""
+"""The markers a run of the suite knows (a rule ID, a contract check's ID, a level, a capability), and its shard."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.option.strict_markers = True  # a tag nobody registered is an error, in QA's features too
     for rule in rules.load():
         config.addinivalue_line("markers", f"{rule.id}: {rule.level} — {rule.text}")
+    for check in rules.contract_checks():
+        config.addinivalue_line("markers", f"{check.id}: a contract check, not a rule of the policy — {check.text}")
     for level in LEVEL_MARKS:
         config.addinivalue_line("markers", f"{level}: a rule of level {level.upper()}")
     for mark, capability in CAPABILITY_MARKS.items():
