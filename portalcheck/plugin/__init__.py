@@ -27,7 +27,7 @@ from .options import pytest_addoption as pytest_addoption
 
 CONCERNS = ("markers", "run_folder", "fixtures", "preflight", "failures", "evidence", "feature_files", "workers")
 STEP_MODULES = ("customers", "policy", "time", "links", "pages", "mail", "management_links", "passwords",
-                "login_links", "security")
+                "login_links", "security", "sites", "contract")
 
 
 @pytest.hookimpl(tryfirst=True)  # so that run_folder sets the report paths before junitxml reads them

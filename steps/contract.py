@@ -1,0 +1,84 @@
+"""Steps about the contract's own promises (the CON checks of docs/control-api.md): not rules of
+the policy, but what every verdict rests on. The report shows them apart, as contract checks."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+from pytest_bdd import then, when
+
+from .phrases import phrase
+from .screenplay.abilities import site_of
+from .screenplay.actors import Actor
+from .screenplay.cast import Cast
+from .screenplay.sites import (
+    CallTheControlApi,
+    CloseThisSite,
+    HowFarTheClockMoved,
+    NoteTheSiteClock,
+    OtherSites,
+    TheControlAnswer,
+)
+
+# How far a new site's clock may be from the suite's machine's UTC: the target runs on other
+# machines, whose clocks NTP keeps within a second or so, and a request takes its time. Five
+# minutes is the skew Kerberos tolerates; a clock started at anything but real time is off by far more.
+REAL_TIME_SKEW_S = 300
+# How far the other site's clock may move, beyond the time that passed, while this one moves days:
+# a clock that reads to the second, read twice.
+UNMOVED_SLACK_S = 2
+
+
+@when(phrase(r"another merchant opens a site of their own"))
+def open_another_site(other_sites: OtherSites) -> None:
+    """A second test site is made through the control API; its clock is read at once."""
+    other_sites.open_one().attempts_to(NoteTheSiteClock())
+
+
+@then(phrase(r"the other site's clock has not moved"))
+def the_other_clock_has_not_moved(other_sites: OtherSites) -> None:
+    """The other site's clock moved no further than the machine's time did since it was made (CON-1)."""
+    moved = other_sites.latest.asks(HowFarTheClockMoved())
+    assert moved <= UNMOVED_SLACK_S, f"moving this site's clock moved another site's clock too: {moved:.0f} s ahead of real time"
+
+
+@then(phrase(r"the new site's clock shows the real time"))
+def the_new_clock_shows_real_time(other_sites: OtherSites) -> None:
+    """The new site's clock, read when it was made, is within five minutes of the machine's UTC (CON-2)."""
+    reading = other_sites.latest.recall("clock at first")
+    off = (reading.site - reading.machine).total_seconds()
+    assert abs(off) <= REAL_TIME_SKEW_S, (
+        f"a new site's clock should start at real time (within {REAL_TIME_SKEW_S} s); it shows {reading.site.isoformat()},"
+        f" {off:+.0f} s from the machine's {reading.machine.isoformat(timespec='seconds')}"
+    )
+
+
+@when(phrase(r"the merchant asks for the policy of a site (?P<which>that was deleted|that was never made)"))
+def ask_about_an_unknown_site(cast: Cast, other_sites: OtherSites, which: str) -> None:
+    """The merchant reads the policy of a site the target does not know (CON-3)."""
+    merchant = cast.merchant
+    if which == "that was deleted":
+        gone = other_sites.open_one()
+        gone.attempts_to(CloseThisSite())
+        site_id = site_of(gone).id
+    else:
+        site_id = f"{site_of(merchant).id}{secrets.token_hex(4)}"
+    merchant.remember("answer", merchant.asks(TheControlAnswer("GET", f"/control/sites/{site_id}/policy")))
+
+
+@when(phrase(r"someone calls the control API (?P<credentials>without a token|with a wrong token)"))
+def call_without_the_token(cast: Cast, target: tuple[str, str], control_http: httpx.Client, credentials: str) -> None:
+    """Someone reads the scenario's site policy with no Authorization header, or a wrong bearer token (CON-4)."""
+    token = None if credentials == "without a token" else secrets.token_urlsafe(24)
+    someone = Actor("someone").who_can(CallTheControlApi(target[0], control_http))
+    cast.merchant.remember("answer", someone.asks(TheControlAnswer("GET", f"/control/sites/{cast.site.id}/policy", token)))
+
+
+@then(phrase(r"the control API answers (?P<status>\d\d\d)"))
+def the_control_api_answers(cast: Cast, status: str) -> None:
+    """The last call asked about answered with that status, and an error body as the contract has it."""
+    answered, body = cast.merchant.recall("answer")
+    assert answered == int(status), f"the control API should answer {status}, answered {answered}: {body!r}"
+    assert isinstance(body, dict) and "error" in body, f"an error answer should be JSON {{\"error\", \"detail\"}}, got {body!r}"
+
