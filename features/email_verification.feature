@@ -24,6 +24,13 @@ Feature: Email verification
     When she opens her management URL on her phone
     Then her phone is asked to verify this device
 
+  @EV-2 @must
+  Scenario: A login link opened on one device leaves a device waiting to be verified unverified
+    Given Ada accepted her invitation on her laptop
+    And she opened her management URL on her phone
+    When she opens a new login link on her laptop
+    Then her management URL asks her phone to verify this device
+
   @EV-3 @must
   Scenario Outline: Without email verification either link in the invitation gives access at once
     Given email verification is not required

@@ -58,6 +58,13 @@ Feature: Invitations
     When the merchant invites Ada again
     Then the merchant is told there were too many invitations
 
+  @INV-7 @must
+  Scenario: Invitations sent by new subscriptions count towards the limit
+    Given automatic invitations are on
+    And 5 subscriptions were created for Ada
+    When the merchant invites Ada again
+    Then the merchant is told there were too many invitations
+
   @INV-7 @must @clock
   Scenario: Invitations can be sent again once 30 minutes have passed
     Given Ada was invited 5 times

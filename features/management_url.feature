@@ -8,6 +8,13 @@ Feature: The management URL
     When the merchant sends Ada an account email
     Then her account email holds her management URL
 
+  @MU-1 @must @clock
+  Scenario: After a renewal an account email carries the new management URL
+    Given management URLs are renewed every 15 days
+    And Ada accepted her invitation on her laptop 16 days ago
+    When the merchant sends Ada an account email
+    Then her account email holds her management URL
+
   @MU-2 @must @clock
   Scenario: The management URL starts a new session on a verified device
     Given Ada accepted her invitation on her laptop
@@ -98,4 +105,12 @@ Feature: The management URL
     Given Ada accepted her invitation on her laptop
     And Ben accepted his invitation on his laptop
     When Ada opens Ben's management URL on her laptop
+    Then her laptop does not show Ben's account
+
+  @MU-8 @should
+  Scenario: A management URL altered to name another customer grants nothing
+    Given email verification is not required
+    And Ada was invited
+    And Ben was invited
+    When Ada opens her management URL altered to name Ben on her laptop
     Then her laptop does not show Ben's account

@@ -38,6 +38,12 @@ Feature: Passwords
     When someone signs in as Ada with a wrong password and as an unknown address
     Then both answers read the same
 
+  @PW-3 @should
+  Scenario: A customer without a password and an unknown address get the same answer
+    Given Ada was invited
+    When someone signs in as Ada with a wrong password and as an unknown address
+    Then both answers read the same
+
   @PW-4 @must
   Scenario: A customer who has not verified her email gets no access with her password
     Given Ada was invited
@@ -56,6 +62,13 @@ Feature: Passwords
   Scenario: Five wrong passwords lock the address for fifteen minutes
     Given Ada has a password and a verified laptop
     And someone tried 5 wrong passwords for Ada
+    When she signs in with her password on her phone
+    Then her phone does not show her account
+
+  @PW-6 @should
+  Scenario: Typing the address in capitals does not get round the lock
+    Given Ada has a password and a verified laptop
+    And someone tried 5 wrong passwords for Ada, typing her address in capitals
     When she signs in with her password on her phone
     Then her phone does not show her account
 

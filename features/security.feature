@@ -23,6 +23,13 @@ Feature: Security of the implementation
     Then her laptop's address bar holds no token from her invitation
     And every page her laptop was shown on the way asked for no referrer
 
+  @SEC-3 @should
+  Scenario: A login link's token is never sent as a referrer
+    Given Ada was invited
+    And she asked for a login link on her laptop
+    When she opens her login link on her laptop
+    Then every page her laptop was shown on the way asked for no referrer
+
   @SEC-4 @should
   Scenario: A form posted from another site is refused
     Given Ada was invited

@@ -36,6 +36,13 @@ Feature: Sessions and inactivity
     Then her laptop shows her signed out
     And her management URL asks her laptop to verify this device
 
+  @SES-4 @ref
+  Scenario: Signing out ends the session for a copy of its cookies too
+    Given Ada accepted her invitation on her laptop
+    And her session was copied from her laptop to her tablet
+    When she signs out on her laptop
+    Then her tablet shows her signed out when it opens the portal again
+
   @SES-5 @should
   Scenario: Session cookies are HttpOnly and SameSite=Lax
     Given Ada accepted her invitation on her laptop

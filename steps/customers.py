@@ -81,6 +81,13 @@ def _(cast: Cast, who: str) -> None:
     cast.merchant.attempts_to(Invite(cast[who], expect=(202, 422)))
 
 
+@given(phrase(r"(?P<count>\d+) subscriptions were created for {WHO}"))
+def _(cast: Cast, who: str, count: str) -> None:
+    """The merchant created that many subscriptions for the customer, one after another."""
+    customer = cast[who]
+    cast.merchant.attempts_to(*[CreateASubscription(customer, product=f"Plan {n}") for n in range(1, int(count) + 1)])
+
+
 @when(phrase(r"a subscription is created for {WHO}"))
 def _(cast: Cast, who: str) -> None:
     """The merchant creates a subscription for the customer (which may invite her automatically)."""

@@ -48,9 +48,17 @@ def _(cast: Cast, who: str, times: str) -> None:
     try_wrong_passwords(cast, who, int(times))
 
 
-def try_wrong_passwords(cast: Cast, who: str, times: int) -> None:
-    """A stranger sends `times` wrong passwords for the customer's address, from a laptop of their own."""
+@given(phrase(r"someone tried (?P<times>\d+) wrong passwords for (?P<who>[A-Z][a-z]+), typing {WHOSE} address in capitals"))
+def _(cast: Cast, who: str, times: str) -> None:
+    """Someone sent that many wrong passwords for the customer, her address typed in capitals."""
+    try_wrong_passwords(cast, who, int(times), capitals=True)
+
+
+def try_wrong_passwords(cast: Cast, who: str, times: int, *, capitals: bool = False) -> None:
+    """A stranger sends `times` wrong passwords for the customer's address (typed in capitals,
+    if asked), from a laptop of their own."""
     address = cast[who].recall("customer")["email"]
+    address = address.upper() if capitals else address
     stranger = cast.stranger()
     for attempt in range(times):
         stranger.attempts_to(SignInWithPassword(on="laptop", address=address, password=f"wrong-{attempt}-guess"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_bdd import then, when
+from pytest_bdd import given, then, when
 
 from .pages import expect_state
 from .phrases import phrase
@@ -21,7 +21,10 @@ from .screenplay.questions import (
 )
 from .screenplay.tasks import (
     AskForALoginLinkFromAnotherSite,
+    CopyTheCookies,
     OpenATamperedManagementUrl,
+    OpenTheManagementUrlNaming,
+    VisitThePortal,
     OpenTheLoginLinkDamaged,
     OpenTheLoginLinkOnTwoDevicesAtOnce,
     SendTheLoginLinkFormWith,
@@ -88,6 +91,19 @@ def _(cast: Cast, device: str, who: str) -> None:
 def _(cast: Cast, who: str, device: str) -> None:
     """She opens her management URL with one character of its token changed."""
     cast[who].attempts_to(OpenATamperedManagementUrl(on=device))
+
+
+@when(phrase(r"{WHO} opens {WHOSE} management URL altered to name (?P<other>[A-Z][a-z]+) on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, other: str, device: str) -> None:
+    """She opens her management URL with her customer id in it changed to the other customer's."""
+    named = cast[other]
+    cast[who].attempts_to(OpenTheManagementUrlNaming(named, on=device))
+
+
+@given(phrase(r"{WHOSE} session was copied from {WHOSE} {DEVICE} to {WHOSE} (?P<copy>laptop|phone|tablet)"))
+def _(cast: Cast, device: str, copy: str) -> None:
+    """Every cookie of the first device is copied into the second, which then opens the portal."""
+    cast["she"].attempts_to(CopyTheCookies(device, to=copy), VisitThePortal(on=copy))
 
 
 @when(phrase(r"{WHO} opens {WHOSE} login link (?P<damage>cut short|with a garbled token|with an enormous token) on {WHOSE} {DEVICE}"))
