@@ -168,10 +168,12 @@ def apply(state: State, action: act.Action, now: float) -> tuple[State, list[Exp
     """The state after `action` at `now`, what the portal must show for it, and the emails it
     must send (every other email must not arrive). `state` itself is left as it was.
 
-    Everything in the state happened before `now`; a rate window counts what happened less than
-    its length before `now`, so a `now` read a little early still counts the latest events."""
+    `now` is taken as given, even when it is earlier than `state.now`: the walk asks about
+    moments on either side of its clock readings, and a late moment one step chose must not
+    hold the next step's early one back (so events may be dated a little after `now`). A rate
+    window counts what happened less than its length before `now`, later events included."""
     after = copy.deepcopy(state)
-    after.now = max(now, state.now)
+    after.now = now
     step = _Step(after)
     getattr(step, action.kind)(action)
     if not any(expect.channel == "mail" for expect in step.expects):

@@ -37,6 +37,26 @@ MAIL_ACTIONS = (act.Invite, act.Subscribe, act.SendAccountEmail, act.AskForLogin
                 act.CompareLoginLinkAnswers)
 
 
+@dataclasses.dataclass
+class Timing:
+    """The moments a step is judged at, from the clock readings before and after it.
+
+    The portal decided at some moment between the two readings, each of which may be up to a
+    second behind (the clock reads to the second): the middle first, then either end, widened by
+    how far off the dates of earlier steps may be (`dated_within`). A clock advance is not
+    uncertainty: only the real time a step took widens the dates."""
+
+    dated_within: float = 0.0  # how far off, at most, the model's date of an earlier step may be
+
+    def moments(self, before: float, after: float) -> tuple[float, float, float]:
+        spread = SLACK_S + self.dated_within
+        return (before + after) / 2 + 0.5, before - spread, after + 1 + spread
+
+    def stepped(self, action: act.Action, before: float, after: float) -> None:
+        jumped = action.seconds if isinstance(action, act.AdvanceClock) else 0
+        self.dated_within = max(self.dated_within, max(0.0, after - before - jumped) / 2 + 1)
+
+
 @dataclasses.dataclass(frozen=True)
 class Contradiction:
     """The portal showed something the model rules out."""
@@ -79,7 +99,7 @@ class Walk:
         self._suffix = secrets.token_hex(4)
         self.emails[model.UNKNOWN] = f"someone.{self._suffix}@example.com"
         self.devices = Devices(target.browser, target.profile, self.emails)
-        self._dated_within = 0.0  # how far off, at most, the model's date of an earlier step may be
+        self.timing = Timing()
 
     # -- the site and its clock -------------------------------------------------------------------
 
@@ -117,13 +137,8 @@ class Walk:
         cursor = self._cursor()
         observed, problems = self._perform(action)
         after = self.clock()
-        # The portal decided at some moment between the two readings, each of which may be up
-        # to a second behind (the clock reads to the second): the middle first, then either end,
-        # widened by how far off the dates of earlier steps may be.
-        spread = SLACK_S + self._dated_within
-        candidates = [model.apply(self.state, action, moment)
-                      for moment in ((before + after) / 2 + 0.5, before - spread, after + 1 + spread)]
-        self._dated_within = max(self._dated_within, (after - before) / 2 + 1)
+        candidates = [model.apply(self.state, action, moment) for moment in self.timing.moments(before, after)]
+        self.timing.stepped(action, before, after)
         observed["mail"] = self._arrived(action, cursor, expected_mail)
         judged = []
         for _, expects, sent in candidates:  # the first branch that agrees on every channel is the portal's
