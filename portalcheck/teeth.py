@@ -5,6 +5,11 @@ scenarios of the fault's rule, in a pytest process of its own. Its `results.json
 per rule (`report.verdicts`). A fault is caught when its own rule gets the verdict of its level:
 FAIL for a MUST rule, WARN for a SHOULD one. A control run without any fault, over the same
 rules, must PASS them all, or a "caught" fault proves nothing.
+
+With `explore`, each fault is also explored (`portalcheck.explore.command` in a process of its own,
+reached by its command line only: its exit status and the finding's JSON). Explore catches a
+fault when it finds a contradiction of the fault's own rule; an explore run without faults must
+find nothing, or the column proves nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+import click
 import jinja2
 
 from simulator.faults import REGISTRY, Fault
@@ -30,6 +36,45 @@ from . import bundled, report, rules
 RUN_TIMEOUT_S = 600.0  # one narrowed run takes seconds; this only stops a hung one
 INTERRUPT_GRACE_S = 30.0
 CONTROL = "control"  # the run without faults, and its folder
+EXPLORE = "explore"  # an explore run's folder, inside its fault's
+EXPLORE_EXIT = {0: "nothing", 1: "found"}  # portalcheck.explore.command's statuses; any other: a run problem
+EXPLORE_START_S = 120.0  # beyond its budget (and as long again to shrink), the browser and simulator start
+
+
+@dataclasses.dataclass(frozen=True)
+class ExploreOptions:
+    """How each fault is explored: one seed for every run, and a search budget per run."""
+
+    seed: int = 1
+    budget_s: float = 90.0
+    walks: int = 60
+    steps: int = 15
+
+
+@dataclasses.dataclass(frozen=True)
+class ExploreRun:
+    """One `portalcheck explore` run against the simulator with `faults` on: what it found."""
+
+    faults: tuple[str, ...]
+    out_dir: Path
+    exit_code: int
+    duration_s: float
+    rule: str = ""  # the finding's rule, when it found one
+    steps: int = 0  # the finding's shortest walk: how many actions
+    finding: Path | None = None
+    problem: str = ""  # why there is no answer (a crash, a timeout, a finding that does not read)
+
+    @property
+    def outcome(self) -> str:
+        """"found", "nothing" (within its budget) or "problem"."""
+        return "problem" if self.problem else EXPLORE_EXIT[self.exit_code]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome, "rule": self.rule, "steps": self.steps,
+            "finding": str(self.finding) if self.finding else "", "exit_code": self.exit_code,
+            "duration_s": round(self.duration_s, 1), "problem": self.problem, "out_dir": str(self.out_dir),
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +104,12 @@ class FaultOutcome:
     fault: Fault
     level: str
     run: SuiteRun
+    explored: ExploreRun | None = None  # only with `check_all(explore=...)`
+
+    @property
+    def explore_caught(self) -> bool:
+        """Explore found a contradiction of this fault's own rule (another rule's is not a catch)."""
+        return self.explored is not None and self.explored.outcome == "found" and self.explored.rule == self.fault.rule
 
     @property
     def expected(self) -> str:
@@ -85,6 +136,20 @@ class Matrix:
     control: SuiteRun
     outcomes: list[FaultOutcome]
     duration_s: float
+    explore_control: ExploreRun | None = None  # explore without faults; None: explore was not run
+
+    @property
+    def explored(self) -> bool:
+        return self.explore_control is not None
+
+    @property
+    def explore_control_clean(self) -> bool:
+        """Explore found nothing on the reference, so what it finds with a fault is the fault's."""
+        return self.explore_control is not None and self.explore_control.outcome == "nothing"
+
+    @property
+    def explore_uncaught(self) -> list[str]:
+        return [outcome.fault.name for outcome in self.outcomes if self.explored and not outcome.explore_caught]
 
     @property
     def columns(self) -> list[str]:
@@ -102,7 +167,9 @@ class Matrix:
 
     @property
     def ok(self) -> bool:
-        return self.control_passes and not self.uncaught
+        """Every fault caught by a scenario, on a clean control; with explore, its control clean
+        too (what explore misses is shown, not failed: it is measured, and still improving)."""
+        return self.control_passes and not self.uncaught and (not self.explored or self.explore_control_clean)
 
     def to_json(self) -> dict[str, Any]:
         def row(run: SuiteRun) -> dict[str, Any]:
@@ -113,13 +180,22 @@ class Matrix:
                 "problem": run.problem,
             }
 
+        def explored(run: ExploreRun | None) -> dict[str, Any] | None:
+            return None if run is None else run.to_json()
+
         return {
             "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "ok": self.ok,
             "control_passes": self.control_passes,
             "uncaught": self.uncaught,
+            "explored": self.explored,
+            "explore_control_clean": self.explore_control_clean,
+            "explore_uncaught": self.explore_uncaught,
             "rules": self.columns,
-            "control": {"faults": [], "selected": list(self.control.selected), **row(self.control)},
+            "control": {
+                "faults": [], "selected": list(self.control.selected), **row(self.control),
+                "explore": explored(self.explore_control),
+            },
             "faults": [
                 {
                     "fault": outcome.fault.name,
@@ -131,6 +207,8 @@ class Matrix:
                     "caught": outcome.caught,
                     "not_passing": outcome.not_passing,
                     **row(outcome.run),
+                    "explore": explored(outcome.explored),
+                    "explore_caught": outcome.explore_caught,
                 }
                 for outcome in self.outcomes
             ],
@@ -165,6 +243,42 @@ def run_suite(selected: Iterable[str], *, faults: Sequence[str] = (), run_dir: P
     return SuiteRun(chosen, tuple(faults), run_dir, verdicts, scenarios, exit_code, duration, problem)
 
 
+def run_explore(faults: Sequence[str], *, out_dir: Path, options: ExploreOptions) -> ExploreRun:
+    """Explore the simulator with `faults` on, in a process of its own, into `out_dir`."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "portalcheck.explore.command",
+        *(arg for name in faults for arg in ("--fault", name)),
+        "--seed", str(options.seed), "--walks", str(options.walks), "--steps", str(options.steps),
+        "--time-budget", str(options.budget_s), "--out", str(out_dir),
+    ]
+    started = time.monotonic()
+    # The search has its budget and shrinking as long again; past that and a start, it is hung.
+    exit_code, output = _run(command, 2 * options.budget_s + EXPLORE_START_S, cwd=out_dir)
+    (out_dir / "explore.log").write_text(output)
+    return read_explore(tuple(faults), out_dir, exit_code, time.monotonic() - started, output)
+
+
+def read_explore(faults: tuple[str, ...], out_dir: Path, exit_code: int, duration_s: float,
+                 output: str = "") -> ExploreRun:
+    """What an explore run's exit status and its finding (`<RULE>-seed<S>.json`) say."""
+    if exit_code not in EXPLORE_EXIT:
+        return ExploreRun(faults, out_dir, exit_code, duration_s, problem=f"explore exited {exit_code}: " + _tail(output))
+    if exit_code == 0:
+        return ExploreRun(faults, out_dir, exit_code, duration_s)
+    findings = sorted(out_dir.glob("*.json"))
+    if len(findings) != 1:
+        return ExploreRun(faults, out_dir, exit_code, duration_s,
+                          problem=f"explore exited 1 (found) with {len(findings)} finding files in {out_dir}, not one")
+    try:
+        data = json.loads(findings[0].read_text(encoding="utf-8"))
+        rule, steps = str(data["rule"]), len(data["actions"])
+    except (ValueError, KeyError, TypeError) as error:
+        return ExploreRun(faults, out_dir, exit_code, duration_s, finding=findings[0],
+                          problem=f"the finding {findings[0].name} does not read: {error!r}")
+    return ExploreRun(faults, out_dir, exit_code, duration_s, rule=rule, steps=steps, finding=findings[0])
+
+
 def check_fault(name: str, *, run_dir: Path) -> FaultOutcome:
     """Run the scenarios of the rule fault `name` breaks, with it on; report what they made of it."""
     if name not in REGISTRY:
@@ -179,8 +293,10 @@ def check_control(selected: Iterable[str], *, run_dir: Path) -> SuiteRun:
 
 
 def check_all(names: Iterable[str] | None = None, *, run_dir: Path, workers: int = 2,
-              progress: Callable[[str], None] = lambda line: None) -> Matrix:
-    """The control run and every fault (or the named ones), `workers` pytest processes at a time."""
+              progress: Callable[[str], None] = lambda line: None,
+              explore: ExploreOptions | None = None) -> Matrix:
+    """The control run and every fault (or the named ones), `workers` processes at a time; with
+    `explore`, an explore run without faults and one per fault too."""
     chosen = list(dict.fromkeys(names)) if names else list(REGISTRY)
     for name in chosen:
         if name not in REGISTRY:
@@ -190,16 +306,26 @@ def check_all(names: Iterable[str] | None = None, *, run_dir: Path, workers: int
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="teeth") as pool:
         # The control run is the longest: it goes first so it does not finish last alone.
         control = pool.submit(check_control, selected, run_dir=run_dir / CONTROL)
+        explore_control = (
+            pool.submit(run_explore, (), out_dir=run_dir / CONTROL / EXPLORE, options=explore) if explore else None
+        )
         pending = [pool.submit(check_fault, name, run_dir=run_dir / name) for name in chosen]
+        explored = [
+            pool.submit(run_explore, (name,), out_dir=run_dir / name / EXPLORE, options=explore) for name in chosen
+        ] if explore else []
         try:
-            for future in concurrent.futures.as_completed([control, *pending]):
+            extra = [explore_control] if explore_control else []
+            for future in concurrent.futures.as_completed([control, *extra, *pending, *explored]):
                 progress(_progress_line(future.result()))
         except BaseException:
-            # Ctrl-C reaches the running pytest processes too; the queued ones must not start.
+            # Ctrl-C reaches the running processes too; the queued ones must not start.
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         outcomes = [future.result() for future in pending]
-    return Matrix(control.result(), outcomes, time.monotonic() - started)
+        if explore:
+            outcomes = [dataclasses.replace(outcome, explored=run.result()) for outcome, run in zip(outcomes, explored)]
+    return Matrix(control.result(), outcomes, time.monotonic() - started,
+                  explore_control.result() if explore_control else None)
 
 
 def write_matrix(matrix: Matrix, folder: Path) -> tuple[Path, Path]:
@@ -208,17 +334,43 @@ def write_matrix(matrix: Matrix, folder: Path) -> tuple[Path, Path]:
     data = matrix.to_json()
     json_path, html_path = folder / "matrix.json", folder / "matrix.html"
     json_path.write_text(json.dumps(data, indent=2))
-    html_path.write_text(_HTML.render(matrix=data, folder=folder, relative=lambda p: os.path.relpath(p, folder)))
+    html_path.write_text(_HTML.render(matrix=data, folder=folder, relative=lambda p: os.path.relpath(p, folder),
+                                      explore_text=_explore_text))
     return html_path, json_path
 
 
-def _progress_line(done: SuiteRun | FaultOutcome) -> str:
+def _progress_line(done: SuiteRun | FaultOutcome | ExploreRun) -> str:
+    if isinstance(done, ExploreRun):
+        name = done.faults[0] if done.faults else CONTROL
+        rule = REGISTRY[name].rule if done.faults else ""
+        return f"{name:<30} {rule:<6} explore: {explore_summary(done, rule)} ({done.duration_s:.0f} s)"
     if isinstance(done, SuiteRun):
         clean = not done.problem and not done.not_passing
         found = ", ".join(f"{rule} {verdict}" for rule, verdict in done.not_passing.items()) or done.problem[:200]
         return f"{CONTROL:<30} {'':<6} {'clean' if clean else 'NOT CLEAN ' + found} ({done.duration_s:.0f} s)"
     verdict = "caught" if done.caught else f"NOT CAUGHT (expected {done.expected})"
     return f"{done.fault.name:<30} {done.fault.rule:<6} {done.verdict:<5} {verdict} ({done.run.duration_s:.0f} s)"
+
+
+def explore_summary(run: ExploreRun, rule: str = "") -> str:
+    """An explore run in a few words, judged against `rule` (the fault's; none for the control)."""
+    if run.outcome == "problem":
+        return "run problem: " + run.problem.splitlines()[0][:160]
+    if run.outcome == "nothing":
+        return "clean" if not rule else "not found within budget"
+    found = f"found {run.rule} in {run.steps} step{'s' if run.steps != 1 else ''}"
+    return found if run.rule == rule else f"{found}, NOT {rule or 'clean'}"
+
+
+def _explore_text(run: dict[str, Any] | None, rule: str) -> str:
+    """The matrix cell of an explore run, from its JSON (`ExploreRun.to_json`)."""
+    if run is None:
+        return ""
+    if run["outcome"] == "problem":
+        return "run problem"
+    if run["outcome"] == "nothing":
+        return "not found within budget" if rule else "found nothing"
+    return f"{run['rule']}, {run['steps']} steps" + ("" if run["rule"] == rule else f" (not {rule or 'clean'})")
 
 
 def _level(rule_id: str) -> str:
@@ -249,6 +401,44 @@ def _tail(output: str, lines: int = 15) -> str:
     return "\n".join(output.strip().splitlines()[-lines:])
 
 
+@click.command("teeth")
+@click.option("--fault", "faults", multiple=True, metavar="NAME", help="Only this fault (repeatable). Default: all.")
+@click.option("--workers", "-n", type=click.IntRange(min=1), default=2, show_default=True, help="Runs at a time.")
+@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default="reports", show_default=True)
+@click.option("--explore", "with_explore", is_flag=True, help="Also explore each fault (and once without): the matrix's explore column.")
+@click.option("--explore-budget", type=click.FloatRange(min=1), default=ExploreOptions.budget_s, show_default=True,
+              metavar="SECONDS", help="Search budget of each explore run (shrinking a finding takes as long again).")
+@click.option("--explore-seed", type=int, default=ExploreOptions.seed, show_default=True, help="The seed of every explore run.")
+def command(faults: tuple[str, ...], workers: int, reports_dir: str, with_explore: bool, explore_budget: float,
+            explore_seed: int) -> None:
+    """Prove the suite has teeth: run it against the simulator with each fault on.
+
+    Each fault runs the scenarios of the rule it breaks; a control run without faults runs them
+    all. With --explore, `portalcheck explore` also runs once per fault and once without. Writes
+    reports/teeth-<time>/matrix.html and matrix.json (faults x rules). Exits non-zero when a
+    fault's own rule does not FAIL (MUST) or WARN (SHOULD), or a control run is not clean.
+    """
+    unknown = [name for name in faults if name not in REGISTRY]
+    if unknown:
+        raise click.BadParameter(f"unknown fault {unknown[0]!r}; known faults: {', '.join(REGISTRY)}", param_hint="--fault")
+    explore = ExploreOptions(seed=explore_seed, budget_s=explore_budget) if with_explore else None
+    folder = Path(reports_dir).resolve() / f"teeth-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    count = len(set(faults)) or len(REGISTRY)
+    click.echo(f"portalcheck: {count} fault(s) and a control run{', each explored too' if explore else ''}, {workers} at a time")
+    matrix = check_all(faults or None, run_dir=folder, workers=workers, progress=click.echo, explore=explore)
+    html_path, _ = write_matrix(matrix, folder)
+    if not matrix.control_passes:
+        click.echo("portalcheck: the control run (no fault) does not pass: the matrix proves nothing", err=True)
+    if matrix.explored and not matrix.explore_control_clean:
+        click.echo("portalcheck: explore without faults did not find nothing: the explore column proves nothing", err=True)
+    if matrix.uncaught:
+        click.echo(f"portalcheck: not caught by their own rule: {', '.join(matrix.uncaught)}", err=True)
+    if matrix.explore_uncaught:
+        click.echo(f"portalcheck: not caught by explore: {', '.join(matrix.explore_uncaught)}")
+    click.echo(f"portalcheck: matrix at {html_path} ({matrix.duration_s:.0f} s)")
+    sys.exit(0 if matrix.ok else 1)
+
+
 _HTML = jinja2.Environment(autoescape=True).from_string("""<!doctype html>
 <html lang="en">
 <head>
@@ -272,18 +462,25 @@ td.own { outline: 3px solid #333; outline-offset: -3px; font-weight: bold; }
 <p class="{{ 'verdict-ok' if matrix.ok else 'verdict-bad' }}">
 {% if matrix.ok %}Yes: the reference passes every rule below, and every fault fails the rule it breaks.
 {% else %}No:{% if not matrix.control_passes %} the reference does not pass every rule below;{% endif %}
-{% if matrix.uncaught %} not caught: {{ matrix.uncaught | join(", ") }}.{% endif %}{% endif %}
+{% if matrix.uncaught %} not caught: {{ matrix.uncaught | join(", ") }}.{% endif %}
+{% if matrix.explored and not matrix.explore_control_clean %} explore without faults did not find nothing, so its column proves nothing.{% endif %}{% endif %}
 </p>
+{% if matrix.explored %}<p>The <em>explore</em> column: <code>portalcheck explore</code> alone against the same fault
+(seed and budget in each run's log); caught when it finds a contradiction of the fault's own rule,
+with the length of the shortest walk it shrank to. Explore without faults:
+<span class="{{ 'verdict-ok' if matrix.explore_control_clean else 'verdict-bad' }}">{{ explore_text(matrix.control.explore, '') }}</span>.
+{% if matrix.explore_uncaught %}Not caught by explore: {{ matrix.explore_uncaught | join(", ") }}.{% endif %}</p>{% endif %}
 <p>Each row is one run of the suite against the bundled simulator, narrowed to the scenarios of the
 rule the fault breaks; the outlined cell is that rule, which must be FAIL (MUST) or WARN (SHOULD).
 Other cells are rules those scenarios also check. Empty: not checked by that run.
 Generated {{ matrix.generated_at }} in {{ matrix.duration_s }} s.</p>
 <table>
-<thead><tr><th class="fault">fault</th><th>breaks</th><th>expected</th><th>caught</th>
+<thead><tr><th class="fault">fault</th><th>breaks</th><th>expected</th><th>caught</th>{% if matrix.explored %}<th>explore</th>{% endif %}
 {% for rule in matrix.rules %}<th>{{ rule }}</th>{% endfor %}<th>run</th></tr></thead>
 <tbody>
 <tr><td class="fault"><em>none (control)</em></td><td class="breaks">the reference simulator</td><td>PASS</td>
 <td class="{{ 'verdict-ok' if matrix.control_passes else 'verdict-bad' }}">{{ 'clean' if matrix.control_passes else 'NOT CLEAN' }}</td>
+{% if matrix.explored %}<td class="{{ 'verdict-ok' if matrix.explore_control_clean else 'verdict-bad' }}">{{ explore_text(matrix.control.explore, '') }}</td>{% endif %}
 {% for rule in matrix.rules %}{% set v = matrix.control.verdicts.get(rule, '') %}<td class="{{ v }}">{{ v }}</td>{% endfor %}
 <td><a href="{{ relative(matrix.control.run_dir) }}/pytest.log">log</a></td></tr>
 {% for row in matrix.faults %}
@@ -291,6 +488,7 @@ Generated {{ matrix.generated_at }} in {{ matrix.duration_s }} s.</p>
 <td class="breaks">{{ row.rule }}: {{ row.breaks }}{% if row.problem %}<br><small>{{ row.problem }}</small>{% endif %}</td>
 <td>{{ row.expected }}</td>
 <td class="{{ 'verdict-ok' if row.caught else 'verdict-bad' }}">{{ 'yes' if row.caught else 'NO' }}</td>
+{% if matrix.explored %}<td class="{{ 'verdict-ok' if row.explore_caught else 'verdict-bad' }}">{{ explore_text(row.explore, row.rule) }}{% if row.explore and row.explore.finding %}<br><a href="{{ relative(row.explore.finding) }}">finding</a>{% endif %}</td>{% endif %}
 {% for rule in matrix.rules %}{% set v = row.verdicts.get(rule, '') %}<td class="{{ v }}{{ ' own' if rule == row.rule else '' }}">{{ v }}</td>{% endfor %}
 <td><a href="{{ relative(row.run_dir) }}/pytest.log">log</a></td></tr>
 {% endfor %}
@@ -299,3 +497,7 @@ Generated {{ matrix.generated_at }} in {{ matrix.duration_s }} s.</p>
 </body>
 </html>
 """)
+
+
+if __name__ == "__main__":  # `python -m portalcheck.teeth --explore`, until `portalcheck teeth` is this command
+    command()
