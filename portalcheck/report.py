@@ -1,4 +1,5 @@
-"""The conformance report: a verdict per rule from the scenarios' results, as JSON and HTML."""
+"""The conformance report: a verdict per rule from the scenarios' results and from what
+`portalcheck explore` found (`explore/*.json`), the contract checks apart, as JSON and HTML."""
 
 from __future__ import annotations
 
@@ -12,11 +13,15 @@ from typing import Any, Mapping
 import jinja2
 
 from . import CONTRACT_VERSION, SUITE_VERSION, rules
+from .explore.finding import FORMAT as FINDING_FORMAT
 
 VERDICT_ON_FAILURE = {"MUST": "FAIL", "SHOULD": "WARN", "REF": "INFO"}
 FINDING_VERDICTS = ("FAIL", "STALE", "WARN", "INFO")  # what the portal was seen to do, worst first
 INCOMPLETE_VERDICTS = {"ERROR", "NOT RUN", "PARTIAL", "UNCOVERED"}
 EXIT_PORTAL_FAILED, EXIT_RUN_PROBLEM = 1, 3
+EXPLORE_FOLDER = "explore"  # where `portalcheck explore --run-dir RUN` leaves its findings
+FOUND_BY_EXPLORING = "found by exploring"
+CONTRADICTION_KEYS = ("step", "rule", "channel", "expected", "observed", "why")
 
 
 @dataclasses.dataclass
@@ -30,32 +35,26 @@ class RuleVerdict:
 
 
 def verdicts(
-    results: list[dict[str, Any]], deviations: Mapping[str, str], in_suite: Mapping[str, int] | None = None
+    results: list[dict[str, Any]], deviations: Mapping[str, str], in_suite: Mapping[str, int] | None = None,
+    *, explored: Mapping[str, int] | None = None,
 ) -> list[RuleVerdict]:
-    """One verdict per rule of the policy, from the scenarios tagged with it.
+    """One verdict per rule of the policy, from the scenarios tagged with it and the findings of
+    `portalcheck explore` that name it (`explored`: rule ID -> how many).
 
     `in_suite` counts each rule's scenarios in the suite. A rule none of whose scenarios ran (a
     run narrowed with -k) is NOT RUN, one only some of whose ran and passed is PARTIAL; a rule with
     no scenario in the suite at all is UNCOVERED, a defect of the suite. ERROR, the run's own
-    problem, outweighs what the portal did: the check was not made.
+    problem, outweighs what the scenarios saw: the check was not made. A finding of the explorer
+    is a break the portal was seen to make, whatever the scenarios say: the rule fails at its level.
     """
     in_suite = rules.scenario_counts() if in_suite is None else in_suite
+    explored = explored or {}
     out = []
     for rule in rules.load():
         mine = [result for result in results if rule.id in result["rules"]]
-        outcomes = {result["outcome"] for result in mine}
-        if not mine:
-            verdict = "NOT RUN" if in_suite.get(rule.id) else ("UNCOVERED" if rule.level != "REF" else "N/A")
-        elif "error" in outcomes:
-            verdict = "ERROR"
-        elif "failed" in outcomes:
+        verdict = _verdict(mine, in_suite.get(rule.id, 0), VERDICT_ON_FAILURE[rule.level], rule.level != "REF")
+        if explored.get(rule.id) and verdict not in ("FAIL", "WARN", "INFO"):
             verdict = VERDICT_ON_FAILURE[rule.level]
-        elif outcomes <= {"not_applicable", "skipped"}:
-            verdict = "N/A"
-        elif len(mine) < in_suite.get(rule.id, 0):
-            verdict = "PARTIAL"
-        else:
-            verdict = "PASS"
         note = ""
         if rule.id in deviations:
             note = deviations[rule.id]
@@ -66,8 +65,37 @@ def verdicts(
                 note = f"listed as an expected deviation ({note}), but the portal now follows the rule"
         if verdict == "PARTIAL":
             note = f"{len(mine)} of its {in_suite[rule.id]} scenarios ran"
+        if explored.get(rule.id):
+            found = f"{FOUND_BY_EXPLORING}: {explored[rule.id]} finding{'s' if explored[rule.id] > 1 else ''}"
+            note = f"{found}; {note}" if note else found
         out.append(RuleVerdict(rule.id, rule.level, rule.text, verdict, mine, note))
     return out
+
+
+def contract_verdicts(results: list[dict[str, Any]], in_suite: Mapping[str, int] | None = None) -> list[RuleVerdict]:
+    """One verdict per contract check (CON-1...), from the scenarios tagged with it: PASS or FAIL
+    (the contract is broken), else as a rule's (ERROR, N/A, PARTIAL, NOT RUN, UNCOVERED)."""
+    in_suite = rules.scenario_counts() if in_suite is None else in_suite
+    out = []
+    for check in rules.contract_checks():
+        mine = [result for result in results if check.id in result.get("contract_checks", ())]
+        verdict = _verdict(mine, in_suite.get(check.id, 0), "FAIL", True)
+        note = f"{len(mine)} of its {in_suite[check.id]} scenarios ran" if verdict == "PARTIAL" else ""
+        out.append(RuleVerdict(check.id, check.level, check.text, verdict, mine, note))
+    return out
+
+
+def _verdict(mine: list[dict[str, Any]], in_suite: int, on_failure: str, must_be_covered: bool) -> str:
+    outcomes = {result["outcome"] for result in mine}
+    if not mine:
+        return "NOT RUN" if in_suite else ("UNCOVERED" if must_be_covered else "N/A")
+    if "error" in outcomes:
+        return "ERROR"
+    if "failed" in outcomes:
+        return on_failure
+    if outcomes <= {"not_applicable", "skipped"}:
+        return "N/A"
+    return "PARTIAL" if len(mine) < in_suite else "PASS"
 
 
 def audit(policy: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -93,29 +121,38 @@ def audit(policy: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 def build(run_dir: Path) -> dict[str, Any]:
-    """Write summary.json and index.html into `run_dir` from its results.json and target.json."""
-    results = json.loads((run_dir / "results.json").read_text())
+    """Write summary.json and index.html into `run_dir` from its results.json and target.json,
+    and from the findings in its explore/ folder. A folder with only explore/ (an explore-only
+    run) is reported too: its findings, and that no scenario ran."""
+    ran = (run_dir / "results.json").exists()
+    results = json.loads((run_dir / "results.json").read_text()) if ran else []
     for result in results:
         result["evidence_files"] = _evidence_files(run_dir, result.get("evidence", ""))
         result["screenshot"] = _screenshot(result)
     target = _read_json(run_dir / "target.json")
     problems = _read_json(run_dir / "problems.json") or []
-    rule_verdicts = verdicts(results, target.get("expected_deviations", {}))
+    explored, unreadable = explore_findings(run_dir)
+    found_for = {rule_id: sum(rule_id in finding["rules"] for finding in explored)
+                 for rule_id in {rule_id for finding in explored for rule_id in finding["rules"]}}
+    rule_verdicts = verdicts(results, target.get("expected_deviations", {}), explored=found_for)
+    contract = contract_verdicts(results)
     counts: dict[str, int] = {}
     for verdict in rule_verdicts:
         counts[verdict.verdict] = counts.get(verdict.verdict, 0) + 1
-    outside = [result for result in results if not result["rules"]]
+    outside = [result for result in results if not result["rules"] and not result.get("contract_checks")]
     run_problems = _grouped([result for result in results if result["outcome"] == "error"]) + [
         {"where": problem["where"], "why": "could not be collected", "message": problem["message"], "rules": []}
         for problem in problems
-    ]
+    ] + unreadable
     findings = [
         {"rule": verdict.id, "level": verdict.level, "verdict": verdict.verdict, "text": verdict.text,
          "note": verdict.note, "scenarios": [result for result in verdict.scenarios if result["outcome"] == "failed"]}
         for verdict in sorted(rule_verdicts, key=lambda v: FINDING_VERDICTS.index(v.verdict) if v.verdict in FINDING_VERDICTS else 9)
         if verdict.verdict in FINDING_VERDICTS
     ]
-    complete = not (set(counts) & INCOMPLETE_VERDICTS) and not run_problems
+    broken = [check.id for check in contract if check.verdict == "FAIL"]
+    complete = (bool(results) and not (set(counts) & INCOMPLETE_VERDICTS) and not run_problems
+                and not {check.verdict for check in contract} & INCOMPLETE_VERDICTS)
     summary = {
         "suite_version": SUITE_VERSION,
         "contract_version": CONTRACT_VERSION,
@@ -123,13 +160,15 @@ def build(run_dir: Path) -> dict[str, Any]:
         "target": target,
         "verdicts": counts,
         "complete": complete,
-        "conformant": complete and not (set(counts) & {"FAIL", "STALE"}),
+        "conformant": complete and not (set(counts) & {"FAIL", "STALE"}) and not broken,
         "findings": findings,
         "problems": run_problems,
         "outside_rules": {"total": len(outside), "failed": [result for result in outside if result["outcome"] == "failed"]},
+        "contract": {"checks": [dataclasses.asdict(check) for check in contract], "broken": broken},
+        "explored": {"findings": explored, "by_rule": _by_rule(explored, rule_verdicts)},
         "rules": [dataclasses.asdict(verdict) for verdict in rule_verdicts],
         "audit": audit(target.get("policy", {})),
-        "scenarios": {"total": len(results), "by_outcome": _tally(results)},
+        "scenarios": {"total": len(results), "ran": ran, "by_outcome": _tally(results)},
         "run": _read_json(run_dir / "run.json") or {},
         "bundle": _read_json(run_dir / "bundle.json") or None,
     }
@@ -140,14 +179,89 @@ def build(run_dir: Path) -> dict[str, Any]:
 
 
 def exit_status(summary: Mapping[str, Any]) -> int:
-    """3 when the verdicts are incomplete through the run's own problems (ERROR), 1 when the
-    portal failed (FAIL, STALE, or a failed scenario outside any rule), else 0: a WARN or a
-    narrowed run is not a failure."""
+    """3 when the verdicts are incomplete through the run's own problems (ERROR, a finding file
+    that cannot be read), 1 when the portal failed (FAIL, STALE, a failed scenario outside any
+    rule, a broken contract check, what explore found of a rule not listed as an expected
+    deviation), 3 when nothing was checked at all (an
+    explore-only folder without findings), else 0: a WARN or a narrowed run is not a failure."""
     if "ERROR" in summary["verdicts"] or summary["problems"]:
         return EXIT_RUN_PROBLEM
-    if set(summary["verdicts"]) & {"FAIL", "STALE"} or summary["outside_rules"]["failed"]:
+    if (set(summary["verdicts"]) & {"FAIL", "STALE"} or summary["outside_rules"]["failed"]
+            or summary.get("contract", {}).get("broken")
+            or any(group["verdict"] != "EXPECTED" for group in summary.get("explored", {}).get("by_rule", []))):
         return EXIT_PORTAL_FAILED
+    if not summary["scenarios"]["total"]:
+        return EXIT_RUN_PROBLEM
     return 0
+
+
+class UnreadableFinding(ValueError):
+    """A file in explore/ that is not a finding this report can show; the message says why."""
+
+
+def explore_findings(run_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The findings `portalcheck explore` left in `run_dir/explore/*.json`, and, as problems of
+    the run (ERROR lines, never dropped), each file there that is not one."""
+    folder = run_dir / EXPLORE_FOLDER
+    found, unreadable = [], []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            found.append(_finding(run_dir, path))
+        except UnreadableFinding as error:
+            unreadable.append({"where": str(path.relative_to(run_dir)), "why": "a finding of portalcheck explore that cannot be read",
+                               "message": str(error), "rules": []})
+    return found, unreadable
+
+
+def _finding(run_dir: Path, path: Path) -> dict[str, Any]:
+    """One finding file, checked for what the report shows of it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UnreadableFinding(f"not JSON: {error}") from None
+    if not isinstance(data, dict) or data.get("format") != FINDING_FORMAT:
+        raise UnreadableFinding(f"not a finding of portalcheck explore (format {FINDING_FORMAT!r})")
+    known = {rule.id for rule in rules.load()}
+    contradictions = data.get("contradictions")
+    if not isinstance(contradictions, list) or not contradictions:
+        raise UnreadableFinding("it holds no contradictions: a finding says what the portal did against the policy")
+    for index, contradiction in enumerate(contradictions, start=1):
+        missing = [key for key in CONTRADICTION_KEYS if not isinstance(contradiction, dict) or key not in contradiction]
+        if missing:
+            raise UnreadableFinding(f"contradiction {index} lacks {', '.join(missing)}")
+        if contradiction["rule"] not in known:
+            raise UnreadableFinding(f"contradiction {index} names {contradiction['rule']!r}, no rule of POLICY v1")
+    rule, feature, faults = data.get("rule"), data.get("feature"), data.get("faults", [])
+    if rule not in known:
+        raise UnreadableFinding(f"its rule {rule!r} is no rule of POLICY v1")
+    if not isinstance(feature, str) or not isinstance(faults, list) or not isinstance(data.get("seed"), int):
+        raise UnreadableFinding("its seed, faults or feature are missing or of the wrong kind")
+    screenshot, note = data.get("screenshot") or "", ""
+    if screenshot and (not isinstance(screenshot, str) or Path(screenshot).name != screenshot):
+        raise UnreadableFinding(f"its screenshot {screenshot!r} is not the name of a file beside it")
+    if screenshot and not (path.parent / screenshot).is_file():
+        screenshot, note = "", f"the screenshot {data['screenshot']} it names is not beside it"
+    replay = f"portalcheck explore --replay {path}" + "".join(f" --fault {fault}" for fault in faults)
+    profile = str(data.get("profile", ""))
+    if profile and not profile.endswith("profiles/reference.toml"):
+        replay += f" --profile {profile}"
+    return {"file": str(path.relative_to(run_dir)), "rule": rule, "seed": data["seed"], "faults": faults,
+            "rules": sorted({rule, *(contradiction["rule"] for contradiction in contradictions)}),
+            "contradictions": contradictions, "feature": feature, "note": note, "replay": replay,
+            "screenshot": str(path.parent.relative_to(run_dir) / screenshot) if screenshot else ""}
+
+
+def _by_rule(explored: list[dict[str, Any]], rule_verdicts: list[RuleVerdict]) -> list[dict[str, Any]]:
+    """The findings under each rule they contradict, in the policy's order; each with only the
+    contradictions of that rule."""
+    groups = []
+    for verdict in rule_verdicts:
+        mine = [finding | {"contradictions": [c for c in finding["contradictions"] if c["rule"] == verdict.id]
+                           or finding["contradictions"]}
+                for finding in explored if verdict.id in finding["rules"]]
+        if mine:
+            groups.append({"rule": verdict.id, "level": verdict.level, "text": verdict.text, "verdict": verdict.verdict, "findings": mine})
+    return groups
 
 
 def findings_lines(summary: Mapping[str, Any], most: int = 20) -> list[str]:
@@ -158,6 +272,13 @@ def findings_lines(summary: Mapping[str, Any], most: int = 20) -> list[str]:
             lines.append(f"STALE {finding['rule']}: {finding['note']}")
         for result in finding["scenarios"]:
             lines.append(f"{finding['verdict']} {finding['rule']}: {_scenario_line(result)}")
+    for group in summary.get("explored", {}).get("by_rule", []):
+        for finding in group["findings"]:
+            lines.append(f"{group['verdict']} {group['rule']}: {FOUND_BY_EXPLORING}: {finding['contradictions'][0]['why']}"
+                         f" (replay: {finding['replay']})")
+    for check in summary.get("contract", {}).get("checks", []):
+        for result in (result for result in check["scenarios"] if result["outcome"] == "failed"):
+            lines.append(f"CONTRACT BROKEN {check['id']}: {_scenario_line(result)}")
     for result in summary["outside_rules"]["failed"]:
         lines.append(f"FAILED outside any rule: {_scenario_line(result)}")
     for problem in summary["problems"]:

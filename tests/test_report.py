@@ -11,11 +11,17 @@ import pytest
 from portalcheck import report, rules
 
 ALL_IN_SUITE = {rule.id: 1 for rule in rules.load()}
+CONTRACT = {check.id for check in rules.contract_checks()}
 
 
 def scenario(rule_ids: list[str], outcome: str, name: str = "s") -> dict[str, Any]:
     return {"nodeid": name, "name": name, "feature": "f", "rules": rule_ids, "outcome": outcome,
             "message": "", "evidence": "", "duration_s": 0.1}
+
+
+def contract_kept(counts: dict[str, int], outcome: str = "passed") -> list[dict[str, Any]]:
+    """Every scenario of every contract check, with that outcome."""
+    return [scenario([], outcome, f"{check}-{i}") | {"contract_checks": [check]} for check in sorted(CONTRACT) for i in range(counts[check])]
 
 
 def verdict_of(rule_id: str, results: list[dict[str, Any]], deviations: dict[str, str] | None = None) -> str:
@@ -59,8 +65,9 @@ def test_an_expected_deviation_is_expected_while_it_happens_and_stale_once_it_do
 )
 def test_the_exit_status_is_1_for_the_portals_failures_and_3_for_the_runs(tmp_path: Path, outcome: str, rule_id: str, status: int) -> None:
     counts = rules.scenario_counts()
-    results = [scenario([r], "passed", f"{r}-{i}") for r, n in counts.items() if r != rule_id for i in range(n)]
+    results = [scenario([r], "passed", f"{r}-{i}") for r, n in counts.items() if r != rule_id and r not in CONTRACT for i in range(n)]
     results += [scenario([rule_id], outcome, f"the one {i}") for i in range(counts[rule_id])]
+    results += contract_kept(counts)
     (tmp_path / "results.json").write_text(json.dumps(results))
     (tmp_path / "target.json").write_text(json.dumps({"name": "t", "policy": {"login_link_ttl_s": 3600}}))
     summary = report.build(tmp_path)
