@@ -1,8 +1,12 @@
 """The devices of a walk's customers: a browser context each, and what its page shows.
 
-A device is opened on first use and keeps its cookie jar for the whole walk; every document the
-portal sends it (redirects included) is kept as the loads of its latest action, so that the
-walk judges the status, cookies and headers of each answer, not only the page it ended on.
+A device is opened on first use and keeps its cookie jar for the whole walk. It opens pages,
+presses buttons and sends forms through `portalcheck.browsing.WatchedPage`, as the suite's own
+devices do: an action counts as answered once its requests are answered and the view changed and
+holds still, so a single-page app that answers by fetch is read as fairly as a page load. Every
+answer the portal sends it (page loads and redirects, fetch and XHR calls) is kept as the loads of
+its latest action, so that the walk judges the status and cookies of each answer, not only the
+page it ended on.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ from typing import Any
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 from playwright.sync_api import Error as PlaywrightError
 
+from ..browsing import WatchedPage
 from ..profile import Profile
 from . import model
 
-MARKER_WAIT_S = 1.0  # after the page load, how long a page may take to show one of the markers
+MARKER_WAIT_S = 1.0  # once the page is drawn, how long it may take to show one of the markers
 # The page markers of the profile, most specific first (a notice may sit on the sign-in page).
 MARKERS = (
     ("signed_in", model.ACCOUNT), ("choose_password", model.CHOOSE_PASSWORD), ("verify_device", model.VERIFY),
@@ -30,7 +35,7 @@ class Devices:
         self.browser = browser
         self.profile = profile
         self.emails = emails  # customer name -> address, the walk's own (it grows as customers are added)
-        self._contexts: dict[str, tuple[BrowserContext, Page, list[Response]]] = {}
+        self._contexts: dict[str, tuple[BrowserContext, WatchedPage, list[Response]]] = {}
 
     def close(self) -> None:
         for context, _, _ in self._contexts.values():
@@ -43,45 +48,55 @@ class Devices:
     # -- the browser ----------------------------------------------------------------------------
 
     def page(self, customer: str, device: str) -> tuple[Page, list[Response]]:
-        """The device's page (a browser context of its own, made on first use) and the page
-        loads it was sent since its latest action, redirects included."""
+        """The device's page (a browser context of its own, made on first use) and the answers
+        it was sent since its latest action: page loads, redirects, fetch and XHR calls."""
         key = model.device_key(customer, device)
         if key not in self._contexts:
             context = self.browser.new_context(locale="en-GB", timezone_id="UTC")
-            page = context.new_page()
-            page.set_default_timeout(self.profile.page_timeout_s * 1000)
-            responses: list[Response] = []
-            page.on("response", lambda response: responses.append(response)
-                    if response.request.resource_type == "document" else None)
-            self._contexts[key] = (context, page, responses)
-        _, page, loads = self._contexts[key]
-        return page, loads
+            watched = WatchedPage(key, context.new_page(), self.profile)
+            loads: list[Response] = []
+            watched.page.on("response", lambda response: loads.append(response) if watched.answering(response.request) else None)
+            self._contexts[key] = (context, watched, loads)
+        _, watched, loads = self._contexts[key]
+        return watched.page, loads
 
-    def goto(self, page: Page, url: str) -> None:
-        self.loads_of(page).clear()
-        page.goto(url, wait_until="domcontentloaded")
+    def watched(self, page: Page) -> WatchedPage:
+        return next(watched for _, watched, _ in self._contexts.values() if watched.page is page)
 
     def loads_of(self, page: Page) -> list[Response]:
-        return next(loads for _, shown, loads in self._contexts.values() if shown is page)
+        return next(loads for _, watched, loads in self._contexts.values() if watched.page is page)
+
+    def goto(self, page: Page, url: str) -> None:
+        """Open `url` and let the page draw what the requests it makes while loading answer."""
+        self.loads_of(page).clear()
+        self.watched(page).open(url)
 
     def press(self, page: Page, button: str) -> None:
-        with page.expect_navigation(wait_until="domcontentloaded"):
-            page.locator(self.profile.selectors[button]).first.click()
+        """Press the profile's `button` and wait for the answer, on whichever channel it comes."""
+        self._drawn(page).press(button)
 
     def submit_login_link(self, page: Page, address: str) -> None:
+        """Ask for a login link for `address` on the sign-in page shown; only its answers are kept."""
+        watched = self._drawn(page)
         self.loads_of(page).clear()
-        form = page.locator(self.profile.selectors["login_link_form"])
-        form.locator(self.profile.selectors["login_link_email"]).fill(address)
-        with page.expect_navigation(wait_until="domcontentloaded"):
-            form.locator(self.profile.selectors["login_link_submit"]).click()
+        watched.submit("login_link_form", {"login_link_email": address}, "login_link_submit")
+
+    def _drawn(self, page: Page) -> WatchedPage:
+        """The page, once what it was opened with has been answered and drawn (the walk may have
+        opened it itself, without waiting): the view before an action is then the one seen."""
+        watched = self.watched(page)
+        if watched.waiting:
+            watched.settle("drawing the page")
+        return watched
 
     def marker(self, page: Page) -> str:
         """Which of the profile's page markers shows ("unknown" when none does in time)."""
+        self._drawn(page)  # a single-page app shows no marker, or the wrong one, until it has drawn its answer
         locators = [page.locator(self.profile.selectors[name]) for name, _ in MARKERS]
         combined = locators[0]
         for locator in locators[1:]:
             combined = combined.or_(locator)
-        try:  # a page that has loaded shows its marker at once; one that shows none is not kept waiting long
+        try:  # a page that is drawn shows its marker at once; one that shows none is not kept waiting long
             combined.first.wait_for(state="visible", timeout=min(self.profile.page_timeout_s, MARKER_WAIT_S) * 1000)
         except PlaywrightError:
             return "unknown"
@@ -112,7 +127,9 @@ class Devices:
         return responses[-1].status if responses else None
 
     def http_problems(self, responses: list[Response], *, token: str | None, key: str) -> list[tuple[str, str, Any, Any, str]]:
-        """SEC-5: never a 5xx; SES-5: session cookies HttpOnly and SameSite=Lax; SEC-3: a token's page asks for no referrer."""
+        """SEC-5: no answer is a 5xx; SES-5: session cookies HttpOnly and SameSite=Lax, on
+        whatever answer sets them; SEC-3: a token's page asks for no referrer (page loads only:
+        an API call's headers are no page's)."""
         problems = []
         for response in responses:
             if response.status >= 500:
@@ -127,8 +144,9 @@ class Devices:
                 if "httponly" not in attributes or not attributes & {"samesite=lax", "samesite=strict"}:
                     problems.append(("SES-5", f"cookies:{key}", "HttpOnly; SameSite=Lax", header["value"].split(";", 1)[-1].strip(),
                                      f"the session cookie {name} is set HttpOnly and SameSite=Lax"))
-        if token is not None and responses:
-            policy = responses[0].headers.get("referrer-policy", "")
+        page_loads = [response for response in responses if response.request.is_navigation_request()]
+        if token is not None and page_loads:
+            policy = page_loads[0].headers.get("referrer-policy", "")
             if "no-referrer" not in policy.split(","):
                 problems.append(("SEC-3", f"referrer-policy:{key}", "no-referrer", policy or None, "a page reached through a token asks for no referrer"))
         return problems
