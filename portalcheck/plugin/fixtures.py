@@ -12,23 +12,19 @@ import pytest
 from faker import Faker
 from playwright.sync_api import Browser, sync_playwright
 
-from fake_mail import MailSink
-
 from .. import chromium
 from ..steps.screenplay.cast import Cast
 from ..control import ControlClient, SiteControl
 from ..profile import Profile
 from ..reference import ReferencePortal
+from ..sinks import SinkUnavailable, sink_of  # noqa: F401  (workers and failures import them from here)
+from ..sinks import reference_delivery, running_sink
 from .markers import CAPABILITY_MARKS
 from .options import load_profile
 from .run_folder import run_dir
 
 CAST = pytest.StashKey[Cast]()
 SINK_API = "portalcheck_sink_api"  # workerinput: the controller's sink, when it runs one
-
-
-class SinkUnavailable(RuntimeError):
-    """The suite's own sink could not listen where the profile says: the run's problem."""
 
 
 @pytest.fixture(scope="session")
@@ -39,39 +35,9 @@ def profile(pytestconfig: pytest.Config) -> Profile:
 @pytest.fixture(scope="session")
 def mail_sink(pytestconfig: pytest.Config, profile: Profile) -> Iterator[Any]:
     """The sink this process reads: a sink service elsewhere (the profile's `[sink] api`, or the
-    xdist controller's), else one of its own in this process."""
-    api = profile.sink_api or getattr(pytestconfig, "workerinput", {}).get(SINK_API)
-    if api:
-        from fake_mail import RemoteSink
-
-        yield RemoteSink(api)
-        return
-    sink = sink_of(profile)
-    try:
-        sink.start()
-    except OSError as error:
-        raise SinkUnavailable(f"[sink] cannot listen on {profile.sink_host}:{profile.sink_port}: {error}") from None
-    yield sink
-    sink.stop()
-
-
-def sink_of(profile: Profile, *, http_port: int | None = None) -> MailSink:
-    """The sink the profile asks the suite to run: plain SMTP, or STARTTLS and AUTH as a relay."""
-    user, _, password = profile.sink_auth.partition(":")
-    return MailSink(
-        host=profile.sink_host, smtp_port=profile.sink_port, http_port=http_port,
-        starttls=bool(profile.sink_starttls), require_starttls=profile.sink_starttls == "require",
-        auth={user: password} if password else None, auth_accept_any=profile.sink_auth == "any",
-    )
-
-
-def reference_relay_args(profile: Profile, sink: MailSink) -> tuple[str, ...]:
-    """How the bundled simulator sends to that sink: through STARTTLS, trusting the sink's own
-    certificate authority, and with AUTH where the sink asks for it."""
-    if not profile.sink_starttls:
-        return ()
-    credentials = profile.sink_auth if ":" in profile.sink_auth else "portalcheck:any" if profile.sink_auth else ""
-    return ("--smtp-starttls", f"--smtp-cafile={sink.tls_ca_file}", *([f"--smtp-auth={credentials}"] if credentials else ()))
+    xdist controller's), else one of its own in this process (`portalcheck.sinks`)."""
+    with running_sink(profile, elsewhere=getattr(pytestconfig, "workerinput", {}).get(SINK_API, "")) as sink:
+        yield sink
 
 
 @pytest.fixture(scope="session")
@@ -79,9 +45,8 @@ def target(pytestconfig: pytest.Config, profile: Profile, mail_sink: Any) -> Ite
     """(control URL, control token) of the target; the bundled simulator is started here."""
     if profile.is_reference:
         faults = tuple(arg for name in pytestconfig.getoption("simulator_fault") for arg in ("--fault", name))
-        smtp = (profile.sink_host, profile.sink_port) if profile.sink_api else (mail_sink.host, mail_sink.smtp_port)
-        relay = () if profile.sink_api else reference_relay_args(profile, mail_sink)
-        with ReferencePortal(smtp_host=smtp[0], smtp_port=smtp[1], extra_args=faults + relay) as portal:
+        smtp_host, smtp_port, relay = reference_delivery(profile, mail_sink)
+        with ReferencePortal(smtp_host=smtp_host, smtp_port=smtp_port, extra_args=faults + relay) as portal:
             yield portal.control_url, portal.token
         return
     token = os.environ.get(profile.control_token_env)
