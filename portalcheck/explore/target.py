@@ -1,7 +1,9 @@
 """What a run of the explorer works against: the control API, the mail sink and a browser.
 
-With the reference profile the bundled simulator is started here (with any fault switched on),
-beside a mail sink of our own, as the suite's fixtures do; with a vendor's profile the control
+The mail sink is the one `portalcheck run` reads (`portalcheck.sinks`): a sink service at the
+profile's `[sink] api`, else one started here, plain SMTP or with the profile's STARTTLS and AUTH.
+With the reference profile the bundled simulator is started here (with any fault switched on)
+and sends to that sink as the suite's fixtures have it; with a vendor's profile the control
 token comes from the environment variable the profile names.
 """
 
@@ -16,12 +18,13 @@ from typing import Any, Iterator
 import httpx
 from playwright.sync_api import Browser, sync_playwright
 
-from fake_mail import MailSink
+import fake_mail
 
 from .. import chromium
 from ..control import ControlClient
 from ..profile import Profile
 from ..reference import ReferencePortal
+from ..sinks import SinkUnavailable, reference_delivery, running_sink
 
 
 class RunProblem(RuntimeError):
@@ -41,29 +44,22 @@ class Target:
 def open_target(profile: Profile, *, faults: tuple[str, ...] = (), chromium_path: str | None = None) -> Iterator[Target]:
     """Everything a walk needs, released on leaving: the simulator and sink when we started them."""
     with contextlib.ExitStack() as stack:
+        if faults and not profile.is_reference:
+            raise RunProblem("--fault switches the bundled simulator's faults; this profile names a portal of its own")
+        token = "" if profile.is_reference else os.environ.get(profile.control_token_env, "")
+        if not profile.is_reference and not token:
+            raise RunProblem(f"profile {profile.path}: set {profile.control_token_env} to the control token")
+        sink = _sink(profile, stack)
         if profile.is_reference:
-            sink = MailSink(host=profile.sink_host, smtp_port=profile.sink_port)
-            sink.start()
-            stack.callback(sink.stop)
+            smtp_host, smtp_port, relay = reference_delivery(profile, sink)
             fault_args = tuple(arg for name in faults for arg in ("--fault", name))
             try:
-                portal = stack.enter_context(ReferencePortal(smtp_host=sink.host, smtp_port=sink.smtp_port, extra_args=fault_args))
+                portal = stack.enter_context(ReferencePortal(smtp_host=smtp_host, smtp_port=smtp_port, extra_args=fault_args + relay))
             except RuntimeError as error:
                 raise RunProblem(str(error)) from None
             url, token = portal.control_url, portal.token
             described = "the bundled simulator" + (f" with fault {', '.join(faults)}" if faults else "")
         else:
-            if faults:
-                raise RunProblem("--fault switches the bundled simulator's faults; this profile names a portal of its own")
-            token = os.environ.get(profile.control_token_env, "")
-            if not token:
-                raise RunProblem(f"profile {profile.path}: set {profile.control_token_env} to the control token")
-            sink = MailSink(host=profile.sink_host, smtp_port=profile.sink_port)
-            try:
-                sink.start()
-            except OSError as error:
-                raise RunProblem(f"[sink] cannot listen on {profile.sink_host}:{profile.sink_port}: {error}") from None
-            stack.callback(sink.stop)
             url, described = profile.control_url, profile.name
         http = stack.enter_context(httpx.Client(timeout=10.0))
         control = ControlClient(url, token, http=http)
@@ -75,3 +71,20 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), chromium_path
         browser = chromium.launch(playwright, Path(executable))
         stack.callback(browser.close)
         yield Target(profile, control, sink, browser, described)
+
+
+def _sink(profile: Profile, stack: contextlib.ExitStack) -> Any:
+    """The profile's sink, running (until `stack` closes) and answering, or a RunProblem that
+    says which setting failed."""
+    try:
+        sink = stack.enter_context(running_sink(profile))
+    except SinkUnavailable as error:
+        raise RunProblem(str(error)) from None
+    except ValueError as error:  # a sink the profile's settings cannot make (its certificate, say)
+        raise RunProblem(f"[sink]: {error}") from None
+    if profile.sink_api:
+        try:
+            sink.cursor()  # a sink service that does not answer would pass for a portal that sends no mail
+        except fake_mail.SinkUnavailable as error:
+            raise RunProblem(f"[sink] api: {error}") from None
+    return sink
