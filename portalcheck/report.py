@@ -124,8 +124,7 @@ def build(run_dir: Path) -> dict[str, Any]:
     """Write summary.json and index.html into `run_dir` from its results.json and target.json,
     and from the findings in its explore/ folder. A folder with only explore/ (an explore-only
     run) is reported too: its findings, and that no scenario ran."""
-    ran = (run_dir / "results.json").exists()
-    results = json.loads((run_dir / "results.json").read_text()) if ran else []
+    results = _read_json(run_dir / "results.json") or []
     for result in results:
         result["evidence_files"] = _evidence_files(run_dir, result.get("evidence", ""))
         result["screenshot"] = _screenshot(result)
@@ -168,7 +167,7 @@ def build(run_dir: Path) -> dict[str, Any]:
         "explored": {"findings": explored, "by_rule": _by_rule(explored, rule_verdicts)},
         "rules": [dataclasses.asdict(verdict) for verdict in rule_verdicts],
         "audit": audit(target.get("policy", {})),
-        "scenarios": {"total": len(results), "ran": ran, "by_outcome": _tally(results)},
+        "scenarios": {"total": len(results), "by_outcome": _tally(results)},
         "run": _read_json(run_dir / "run.json") or {},
         "bundle": _read_json(run_dir / "bundle.json") or None,
     }
