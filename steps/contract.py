@@ -32,7 +32,7 @@ UNMOVED_SLACK_S = 2
 
 @when(phrase(r"another merchant opens a site of their own"))
 def open_another_site(other_sites: OtherSites) -> None:
-    """A second test site is made through the control API; its clock is read at once."""
+    """A second test site, made through the control API, its clock read at once."""
     other_sites.open_one().attempts_to(NoteTheSiteClock())
 
 

@@ -8,6 +8,7 @@ import pytest
 from pytest_bdd import given, when
 
 from portalcheck.control import SiteControl
+from portalcheck.profile import Profile
 
 from .pages import expect_state
 from .phrases import phrase
@@ -33,14 +34,15 @@ def other_sites(site: SiteControl) -> Iterator[OtherSites]:
 
 
 @given(phrase(r"another merchant has a site of their own"))
-def _(other_sites: OtherSites) -> None:
-    """A second test site is made through the control API, as the scenario's own is; its clock is noted."""
-    other_sites.open_one().attempts_to(NoteTheSiteClock())
+def _(other_sites: OtherSites, profile: Profile) -> None:
+    """A second test site, made through the control API as the scenario's own is (its clock noted, where it has one)."""
+    merchant = other_sites.open_one()
+    merchant.attempts_to(*([NoteTheSiteClock()] if profile.has("clock") else []))
 
 
 @given(phrase(r"{WHO} accepted the other merchant's invitation on {WHOSE} {DEVICE}"))
 def _(cast: Cast, other_sites: OtherSites, who: str, device: str) -> None:
-    """The other site takes her on with the same address and invites her; she accepts on that device."""
+    """The other site takes her on with the same address and invites her, and she accepts on that device."""
     customer = cast[who]
     customer.attempts_to(AcceptTheInvitationOfAnotherSite(other_sites.latest, on=device))
     expect_state(cast, device, PageState.ACCOUNT, "the other site's invitation accepted")
