@@ -39,7 +39,7 @@ class Finding(Problem):
 def check(paths: Iterable[Path], *, markers: Iterable[str] = ()) -> list[Finding]:
     """Every finding in the feature files under `paths`; `markers`: tags the project registered."""
     steps = load_steps()
-    known_tags = {rule.id for rule in rules.load()} | set(LEVEL_MARKS) | set(CAPABILITY_MARKS) | {EXPLORED_MARK} | set(markers)
+    known_tags = {rule.id for rule in (*rules.load(), *rules.contract_checks())} | set(LEVEL_MARKS) | set(CAPABILITY_MARKS) | {EXPLORED_MARK} | set(markers)
     findings: list[Finding] = []
     for file in feature_files(paths):
         gherkin = check_gherkin(file)
