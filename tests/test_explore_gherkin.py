@@ -55,6 +55,15 @@ LAST = {
     "SES-5": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation"), "SES-5", "cookies:Ada's laptop", "HttpOnly; SameSite=Lax", "HttpOnly"),
     "MU-7": contradiction(act.ReadManagementLink("Ada"), "MU-7", "status", 429, 200),
     "REV-1": contradiction(act.VisitPortal("Ada", "phone"), "REV-1", "page:Ada's phone", model.SIGNED_OUT, model.ACCOUNT),
+    "PW-1": contradiction(act.SignInWithPassword("Ada", "phone"), "PW-1", "password_form:Ada's phone", False, True),
+    "PW-6": contradiction(act.SignInWithPassword("Ada", "phone"), "PW-6", "page:Ada's phone", model.NOT_ACCOUNT, model.ACCOUNT),
+    "PW-3": contradiction(act.CompareSignInAnswers("Ada"), "PW-3", "alike", True, False),
+    "SEC-2": contradiction(act.OpenLinkOnTwoDevices("Ada"), "SEC-2", "page:Ada's phone", model.PROBLEM, model.ACCOUNT),
+    "SEC-6": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation", tamper="site"), "SEC-6", "page:Ada's laptop",
+                           model.NOT_ACCOUNT, model.ACCOUNT),
+    "SEC-3": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SEC-3", "referrer-policy:Ada's laptop", "no-referrer", None),
+    "SES-5": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SES-5", "new_session:Ada's laptop", True, False),
+    "INV-8": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation"), "INV-8", "page:Ada's laptop", model.CHOOSE_PASSWORD, model.ACCOUNT),
 }
 
 
@@ -145,3 +154,18 @@ def test_a_burst_up_to_a_rate_limit_is_said_in_one_given() -> None:
     patterns = suite_step_patterns()
     steps = [re.sub(r"^(Given|When|Then|And) ", "", line.strip()) for line in text.splitlines() if re.match(r"\s+(Given|When|Then|And) ", line)]
     assert all(any(pattern.fullmatch(step) for pattern in patterns) for step in steps), steps
+
+
+def test_a_walk_through_passwords_and_another_site_is_said_in_the_suites_wordings() -> None:
+    walk = [act.AddCustomer("Ada"), act.SetPolicy("password_login_enabled", True), act.Invite("Ada"), act.SetPassword("Ada"),
+            act.OpenEmailLink("Ada", "laptop", "invitation"), *[act.TryWrongPassword("Ada", capitals=True)] * 5,
+            act.CarrySessionToOtherSite("Ada", "laptop"), act.ChoosePassword("Ada", "laptop")]
+    found = LAST["PW-6"]
+    text = gherkin.feature([*walk, found.action], [found], sent=[(), (), (("Ada", "invitation"),)])
+    assert text.index("Given another merchant has a site of their own") < text.index("Ada is a customer"), text
+    assert " someone tried 5 wrong passwords for Ada, typing her address in capitals\n" in text, text
+    assert "# Ada chooses a password on her laptop" in text and "visits the other site on her laptop with her session" in text
+    assert "Ada signs in with her password on her phone\n    Then her phone does not show her account\n" in text, text
+    patterns = suite_step_patterns()
+    steps = [re.sub(r"^(Given|When|Then|And) ", "", line.strip()) for line in text.splitlines() if re.match(r"\s+(Given|When|Then|And) ", line)]
+    assert [step for step in steps if not any(pattern.fullmatch(step) for pattern in patterns)] == [], text

@@ -109,6 +109,7 @@ class OpenEmailLink(Action):
     link: str  # "invitation" or "login_link"
     which: str = "latest"  # or "first"
     damage: str = ""  # "", "garbled", "cut short"
+    tamper: str = ""  # "", "segment:<k>", "query:<k>" (as for the management URL), "site"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,6 +132,68 @@ class OpenManagementUrl(Action):
 
 
 @dataclasses.dataclass(frozen=True)
+class SetPassword(Action):
+    """The merchant sets the customer a password through the control API, as if she chose it."""
+
+    kind: ClassVar[str] = "set_password"
+    customer: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ChoosePassword(Action):
+    """On the choose-a-password page her device shows (after accepting the invitation), she chooses one."""
+
+    kind: ClassVar[str] = "choose_password"
+    customer: str
+    device: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SignInWithPassword(Action):
+    """On the sign-in page of `device`, her address and her password (a made-up one if she has none)."""
+
+    kind: ClassVar[str] = "sign_in_with_password"
+    customer: str
+    device: str
+
+
+@dataclasses.dataclass(frozen=True)
+class TryWrongPassword(Action):
+    """Someone sends a wrong password for the customer's address from a laptop of their own."""
+
+    kind: ClassVar[str] = "try_wrong_password"
+    customer: str
+    capitals: bool = False  # her address typed in capitals (PW-6 counts per address, not as typed)
+
+
+@dataclasses.dataclass(frozen=True)
+class CompareSignInAnswers(Action):
+    """Someone signs in as the customer with a wrong password, and as an unknown address (PW-3)."""
+
+    kind: ClassVar[str] = "compare_sign_in_answers"
+    customer: str
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenLinkOnTwoDevices(Action):
+    """Her laptop and her phone start opening her latest link of a kind at the same moment (SEC-2)."""
+
+    kind: ClassVar[str] = "open_link_on_two_devices"
+    customer: str
+    link: str = "login_link"
+    winner: str = ""  # the device the model lets in: the walk asks about both, the portal decides
+
+
+@dataclasses.dataclass(frozen=True)
+class CarrySessionToOtherSite(Action):
+    """Her device's session cookie, copied to another site's path, and that site's portal opened (SEC-6)."""
+
+    kind: ClassVar[str] = "carry_session_to_other_site"
+    customer: str
+    device: str
+
+
+@dataclasses.dataclass(frozen=True)
 class VisitPortal(Action):
     kind: ClassVar[str] = "visit_portal"
     customer: str
@@ -148,7 +211,8 @@ KINDS: dict[str, type[Action]] = {
     cls.kind: cls for cls in (
         AddCustomer, Invite, Revoke, Subscribe, SendAccountEmail, ReadManagementLink, SetPolicy,
         AdvanceClock, AskForLoginLink, AskFromVerifyPage, CompareLoginLinkAnswers, OpenEmailLink,
-        KeepManagementUrl, OpenManagementUrl, VisitPortal, SignOut,
+        KeepManagementUrl, OpenManagementUrl, VisitPortal, SignOut, SetPassword, ChoosePassword,
+        SignInWithPassword, TryWrongPassword, CompareSignInAnswers, OpenLinkOnTwoDevices, CarrySessionToOtherSite,
     )
 }
 

@@ -58,6 +58,12 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
     ]
     if who in opened:
         menu.append((3, lambda: _again(opened[who], device)))
+    menu += _password_menu(rng, state, who, device)
+    live = [kind for kind in ("invitation", "login_link") if _latest_live(state, who, kind)]
+    if live:
+        menu.append((2, lambda: act.OpenLinkOnTwoDevices(who, rng.choice(live))))
+    if state.device(who, device).session is not None:
+        menu.append((1, lambda: act.CarrySessionToOtherSite(who, device)))
     verify_pages = [(name, on) for name in names for on in act.DEVICES if _shows_verify(state, name, on)]
     if verify_pages:
         menu.append((4, lambda: act.AskFromVerifyPage(*rng.choice(verify_pages))))
@@ -74,16 +80,47 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
 
 def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.Action], clock: Callable[[], float]) -> list[act.Action]:
     """Mostly one action; now and then a burst of one action repeated up to a rate limit of the
-    policy (INV-7: 5 invitations, LL-8: 5 login links, MU-7: 15 reads) and one past it."""
-    if rng.random() < 0.04:
-        who = rng.choice(list(state.customers))
-        burst = rng.choice([
-            [act.Invite(who)] * rng.choice((5, 6)),
+    policy (INV-7: 5 invitations, LL-8: 5 login links, MU-7: 15 reads, PW-6: 5 wrong passwords)
+    and one past it, or a short aim: two actions that only together reach a rule (REV-1: revoked
+    while signed in, then the portal visited; MU-5: time moved just past a management URL's
+    expiry, then the URL opened on a verified device)."""
+    draw = rng.random()
+    who = rng.choice(list(state.customers))
+    if draw < 0.06:
+        bursts = [
+            [act.Invite(who)] * rng.choice((5, 6, 6)),
             [act.AskForLoginLink(who, "laptop")] * rng.choice((5, 6)),
             [act.ReadManagementLink(who)] * rng.choice((15, 16)),
-        ])
-        return burst
+        ]
+        if state.policy["password_login_enabled"]:
+            bursts.append([act.TryWrongPassword(who, capitals=rng.random() < 0.5)] * rng.choice((5, 6)))
+        return rng.choice(bursts)
+    if draw < 0.10:
+        aims = [aim for aim in (_revoked_while_signed_in(state, who), _management_url_past_expiry(rng, state, who, clock)) if aim]
+        if aims:
+            return rng.choice(aims)
     return [next_action(rng, state, opened, clock)]
+
+
+def _revoked_while_signed_in(state: model.State, who: str) -> list[act.Action]:
+    signed_in = [device for device in act.DEVICES if state.device(who, device).session is not None]
+    if not signed_in or not state.customers[who].enabled:
+        return []
+    return [act.Revoke(who), act.VisitPortal(who, signed_in[0])]
+
+
+def _management_url_past_expiry(rng: random.Random, state: model.State, who: str, clock: Callable[[], float]) -> list[act.Action]:
+    mails = state.mail_of(who)
+    verified = [device for device in act.DEVICES if who in state.device(who, device).verified]
+    if not mails or not verified:
+        return []
+    ml = next(ml for ml in state.management_links if ml.id == mails[-1].management_link)
+    at = ml.created_at + state.policy["management_link_ttl_s"]
+    if at <= state.now:
+        return []
+    offset = rng.choice((5, 5, -5))
+    return [act.AdvanceClock(max(1, math.ceil(at - clock()) + offset), f"{AIMS[offset]} MU-5: management link {ml.id} expires"),
+            act.OpenManagementUrl(who, rng.choice(verified))]
 
 
 def possible(state: model.State, action: act.Action) -> bool:
@@ -103,12 +140,24 @@ def possible(state: model.State, action: act.Action) -> bool:
         return action.customer in state.kept if action.source == "kept" else bool(state.mail_of(action.customer))
     if isinstance(action, act.AskFromVerifyPage):
         return _shows_verify(state, action.customer, action.device)
+    if isinstance(action, act.ChoosePassword):
+        return _shows(state, action.customer, action.device, model.CHOOSE_PASSWORD)
+    if isinstance(action, act.OpenLinkOnTwoDevices):
+        return bool(state.mail_of(action.customer, action.link))
+    if isinstance(action, act.CarrySessionToOtherSite):
+        return state.device(action.customer, action.device).session is not None
+    if isinstance(action, act.SetPolicy) and action.key == "password_login_enabled":
+        return state.passwords
     return True
 
 
 def _shows_verify(state: model.State, customer: str, device: str) -> bool:
+    return _shows(state, customer, device, model.VERIFY)
+
+
+def _shows(state: model.State, customer: str, device: str, page: str) -> bool:
     shown = state.device(customer, device)
-    return shown.page == model.VERIFY and state.now - shown.page_at < 3000  # ref: the page lasts an hour
+    return shown.page == page and state.now - shown.page_at < 3000  # ref: the page lasts an hour
 
 
 def _open_newest(state: model.State, who: str, device: str) -> act.Action:
@@ -121,8 +170,37 @@ def _open_newest(state: model.State, who: str, device: str) -> act.Action:
 
 def _open_email_link(rng: random.Random, state: model.State, who: str, device: str) -> act.Action:
     kinds = [kind for kind in ("invitation", "login_link") if state.mail_of(who, kind)] or ["invitation"]
-    damage = rng.choice(("",) * 4 + ("garbled", "cut short"))
-    return act.OpenEmailLink(who, device, rng.choice(kinds), rng.choice(("latest", "latest", "first")), damage)
+    spoiled = rng.choice(("",) * 8 + ("damage:garbled", "damage:cut short") + tuple(f"tamper:{tamper}" for tamper in TAMPERS))
+    what, _, how = spoiled.partition(":")
+    return act.OpenEmailLink(who, device, rng.choice(kinds), rng.choice(("latest", "latest", "first")),
+                             damage=how if what == "damage" else "", tamper=how if what == "tamper" else "")
+
+
+def _latest_live(state: model.State, who: str, kind: str) -> bool:
+    """Whether the model says her latest link of a kind would still sign her in (SEC-2 races only those)."""
+    links = state.links_of(who, kind)
+    if not links:
+        return False
+    link = links[-1]
+    ttl = state.policy["invitation_ttl_s" if kind == "invitation" else "login_link_ttl_s"]
+    return not link.used and not link.revoked_by and state.now < link.sent_at + ttl - 10 and state.customers[who].enabled
+
+
+def _password_menu(rng: random.Random, state: model.State, who: str, device: str) -> list[tuple[int, Callable[[], act.Action]]]:
+    """Password actions: where the target has password logins, turned on and off, set, chosen,
+    used and mistyped; with them off, a password sign-in now and then (PW-1: no form, refused)."""
+    on = state.policy["password_login_enabled"]
+    menu: list[tuple[int, Callable[[], act.Action]]] = [(2, lambda: act.SignInWithPassword(who, device))]
+    if state.passwords:
+        menu.append((2, lambda: act.SetPolicy("password_login_enabled", not on)))
+    if on:
+        menu += [
+            (2, lambda: act.SetPassword(who)), (3, lambda: act.SignInWithPassword(who, device)),
+            (1, lambda: act.TryWrongPassword(who, capitals=rng.random() < 0.3)), (1, lambda: act.CompareSignInAnswers(who)),
+        ]
+    if _shows(state, who, device, model.CHOOSE_PASSWORD):
+        menu.append((5, lambda: act.ChoosePassword(who, device)))
+    return menu
 
 
 def _open_management_url(rng: random.Random, state: model.State, who: str, device: str) -> act.Action:

@@ -54,6 +54,8 @@ def feature(actions: Sequence[act.Action], found: Sequence[Contradiction], *, st
 
 def _steps(actions: Sequence[act.Action], sent: Sequence[Sequence[tuple[str, str]]]) -> list[tuple[str, str]]:
     steps: list[tuple[str, str]] = []
+    if any(_moves_to_other_site(action) for action in actions):
+        steps.append(("Given", "another merchant has a site of their own"))
     invited: set[str] = set()
     in_when = False
     spotlight = ""
@@ -62,7 +64,7 @@ def _steps(actions: Sequence[act.Action], sent: Sequence[Sequence[tuple[str, str
         action = actions[index]
         last = index == len(actions) - 1
         run = _run(actions, index, sent)
-        if run > 1 and not in_when:
+        if run > 1 and (not in_when or isinstance(action, act.TryWrongPassword)):  # the latter has no When wording
             steps += _collapsed(action, run, invited, spotlight)
             invited.add(getattr(action, "customer", ""))
             spotlight = getattr(action, "customer", spotlight)
@@ -70,6 +72,11 @@ def _steps(actions: Sequence[act.Action], sent: Sequence[Sequence[tuple[str, str
             continue
         mails = sent[index] if index < len(sent) else ()
         given, when, who = _wordings(action, invited, mails)
+        if given is None and when is None:
+            steps.append(("#", _unworded(action)))
+            spotlight = who or spotlight
+            index += 1
+            continue
         if who and who != spotlight and _needs_spotlight(action):
             steps.append(("Given", f"{who} is a customer"))  # names her, so that "her" in the next step is she
         use_when = when is not None and (last or in_when or given is None)
@@ -81,9 +88,12 @@ def _steps(actions: Sequence[act.Action], sent: Sequence[Sequence[tuple[str, str
             steps.append(("Given", given or when or ""))
         if isinstance(action, act.OpenEmailLink) and action.damage and action.link == "invitation":
             steps.append(("#", f"explore opened it {action.damage}: the suite has no wording for a damaged invitation link yet"))
-        if isinstance(action, act.OpenManagementUrl) and action.tamper:
-            steps.append(("#", f"explore changed its {action.tamper.replace(':', ' ')}" if action.tamper != "site"
-                          else "explore moved it under another site's path (SEC-6): the suite has no wording for that yet"))
+        if isinstance(action, act.OpenEmailLink) and action.tamper and action.tamper != "site":
+            steps.append(("#", f"explore changed its {action.tamper.replace(':', ' ')}: the suite has no wording for a tampered {EMAIL_WORDS[action.link]} link yet"))
+        if isinstance(action, act.OpenManagementUrl) and action.tamper and action.tamper != "site":
+            steps.append(("#", f"explore changed its {action.tamper.replace(':', ' ')}"))
+        if isinstance(action, act.OpenLinkOnTwoDevices) and action.link == "invitation":
+            steps.append(("#", "explore opened her invitation (not a login link) on both at the same moment: the suite has no wording for that yet"))
         if isinstance(action, act.AdvanceClock) and action.aim:
             steps.append(("#", f"({action.aim})"))
         spotlight = who or spotlight
@@ -98,7 +108,7 @@ def _run(actions: Sequence[act.Action], index: int, sent: Sequence[Sequence[tupl
     one Given: invitations (up to 5), login links asked for on the laptop that all arrived (up to
     5), reads of the management link. The walk's last action is never part of a run."""
     action = actions[index]
-    if not isinstance(action, (act.Invite, act.AskForLoginLink, act.ReadManagementLink)):
+    if not isinstance(action, (act.Invite, act.AskForLoginLink, act.ReadManagementLink, act.TryWrongPassword)):
         return 1
     if isinstance(action, act.AskForLoginLink) and action.device != "laptop":
         return 1
@@ -108,7 +118,7 @@ def _run(actions: Sequence[act.Action], index: int, sent: Sequence[Sequence[tupl
     if isinstance(action, act.AskForLoginLink):
         arrived = [index + k < len(sent) and (action.customer, "login_link") in sent[index + k] for k in range(run)]
         run = next((k for k, came in enumerate(arrived) if not came), run)
-    return min(run, 5) if not isinstance(action, act.ReadManagementLink) else run
+    return min(run, 5) if not isinstance(action, (act.ReadManagementLink, act.TryWrongPassword)) else run
 
 
 def _collapsed(action: act.Action, run: int, invited: set[str], spotlight: str) -> list[tuple[str, str]]:
@@ -120,8 +130,23 @@ def _collapsed(action: act.Action, run: int, invited: set[str], spotlight: str) 
         return [("Given", f"{who} was invited {run} times")]
     if isinstance(action, act.AskForLoginLink):
         return [("Given", f"{who} asked for {run} login links within the hour")]
+    if isinstance(action, act.TryWrongPassword):
+        return [("Given", _wrong_passwords(who, whose, run, action.capitals))]
     named = [("Given", f"{who} is a customer")] if who != spotlight else []
     return named + [("Given", f"the merchant read {whose} management URL {run} times")]
+
+
+def _moves_to_other_site(action: act.Action) -> bool:
+    return getattr(action, "tamper", "") == "site" or isinstance(action, act.CarrySessionToOtherSite)
+
+
+def _unworded(action: act.Action) -> str:
+    """A comment for an action the suite has no step for yet."""
+    who = getattr(action, "customer", "")
+    _, whose = PRONOUNS.get(who, ("they", "their"))
+    if isinstance(action, act.ChoosePassword):
+        return f"{who} chooses a password on {whose} {action.device} (the suite has no wording for this yet)"
+    return f"explore: {action.kind} {action.to_json()} (the suite has no wording for this yet)"
 
 
 def _needs_spotlight(action: act.Action) -> bool:
@@ -162,6 +187,24 @@ def _wordings(action: act.Action, invited: set[str], mails: Sequence[tuple[str, 
         return f"{who} asked for a login link from the verify page {on}", f"{who} asks for a login link from the verify page {on}", who
     if isinstance(action, act.CompareLoginLinkAnswers):
         return None, f"someone asks for login links for {action.first}, {action.second} and an unknown address", action.first
+    if isinstance(action, act.SetPassword):
+        return f"{who} has a password", None, who
+    if isinstance(action, act.ChoosePassword):
+        return None, None, who
+    if isinstance(action, act.SignInWithPassword):
+        return f"{who} signed in with {whose} password {on}", f"{who} signs in with {whose} password {on}", who
+    if isinstance(action, act.TryWrongPassword):
+        return _wrong_passwords(who, whose, 1, action.capitals), None, who
+    if isinstance(action, act.CompareSignInAnswers):
+        return None, f"someone signs in as {who} with a wrong password and as an unknown address", who
+    if isinstance(action, act.OpenLinkOnTwoDevices):
+        return None, f"{who} opens {whose} login link on {whose} laptop and {whose} phone at the same moment", who
+    if isinstance(action, act.CarrySessionToOtherSite):
+        return None, f"{who} visits the other site {on} with {whose} session", who
+    if isinstance(action, act.OpenEmailLink) and action.tamper == "site":
+        return None, f"{who} opens {whose} {EMAIL_WORDS[action.link]}{' link' if action.link == 'invitation' else ''} under the other site {on}", who
+    if isinstance(action, act.OpenEmailLink) and action.tamper:
+        return None, f"{who} opens {whose} {EMAIL_WORDS[action.link]} {on}", who
     if isinstance(action, act.OpenEmailLink):
         if action.link == "invitation":
             text = f"{who} opens {whose} first invitation {on}" if action.which == "first" else f"{who} accepts {whose} invitation {on}"
@@ -174,6 +217,8 @@ def _wordings(action: act.Action, invited: set[str], mails: Sequence[tuple[str, 
     if isinstance(action, act.KeepManagementUrl):
         return f"{who} kept {whose} management URL", None, who
     if isinstance(action, act.OpenManagementUrl):
+        if action.tamper == "site":
+            return None, f"{who} opens {whose} management URL under the other site {on}", who
         if action.tamper:
             return None, f"{who} opens a tampered copy of {whose} management URL {on}", who
         if action.source == "kept":
@@ -184,6 +229,10 @@ def _wordings(action: act.Action, invited: set[str], mails: Sequence[tuple[str, 
     if isinstance(action, act.SignOut):
         return None, f"{who} signs out {on}", who
     raise ValueError(f"no wording for {action!r}")
+
+
+def _wrong_passwords(who: str, whose: str, times: int, capitals: bool) -> str:
+    return f"someone tried {times} wrong passwords for {who}" + (f", typing {whose} address in capitals" if capitals else "")
 
 
 def _policy_wording(action: act.SetPolicy) -> str:
@@ -230,12 +279,15 @@ def _outcome(action: act.Action, found: Sequence[Contradiction]) -> list[tuple[s
 def _then(item: Contradiction, who: str, whose: str) -> list[tuple[str, str]]:
     channel, expected, observed = item.channel, item.expected, item.observed
     device = channel.split("'s ", 1)[1] if "'s " in channel else ""
+    if item.rule == "SEC-2" and channel.startswith(("page:", "account:")):
+        return [("Then", f"exactly one of {whose} laptop and {whose} phone shows {whose} account")]
     if channel.startswith("page:"):
         text = {
             model.ACCOUNT: f"{whose} {device} shows {whose} account",
             model.SIGNED_OUT: f"{whose} {device} shows {whose} signed out",
             model.VERIFY: f"{whose} {device} is asked to verify this device",
             model.SENT: f"{whose} {device} gets the usual answer",
+            model.CHOOSE_PASSWORD: f"{whose} {device} asks {whose.replace('his', 'him')} to choose a password",
             model.NOT_ACCOUNT: f"{whose} {device} does not show {whose} account",
             model.PROBLEM: (f"{whose} {device} is offered a new login link" if item.rule in EXPIRY_RULES
                             else f"{whose} {device} is told the link is not valid"),
@@ -266,9 +318,20 @@ def _then(item: Contradiction, who: str, whose: str) -> list[tuple[str, str]]:
     if channel == "status" and expected == 202 and observed == 422:
         return [("Then", f"{who} receives a new invitation")]
     if channel == "alike":
-        return [("Then", "all three answers read the same")]
+        return [("Then", "both answers read the same" if item.rule == "PW-3" else "all three answers read the same")]
     if channel.startswith("cookies:"):
         return [("Then", f"the session cookies on {whose} {device} are HttpOnly and SameSite=Lax")]
+    if channel.startswith("new_session:") and expected is True:
+        return [("Then", f"the session cookie on {whose} {device} has changed")]
+    if channel.startswith("referrer-policy:"):
+        return [("Then", f"every page {whose} {device} was shown on the way asked for no referrer")]
+    if channel.startswith("url:") and isinstance(item.action, act.OpenEmailLink) and item.action.link == "invitation":
+        return [("Then", f"{whose} {device}'s address bar holds no token from {whose} invitation")]
+    if channel.startswith("password_form:") and expected is False and not device.startswith("someone"):
+        return [("Then", f"{whose} {device} offers no password form")]
+    if channel == "management URL" and expected == "a new URL" and isinstance(item.action, act.ReadManagementLink):
+        return [("Then", "the merchant is answered with a new management URL")]
+
     return [("#", f"Then: {item.why} ({item.rule}; on {channel} expected {_short(expected)}, saw {_short(observed)})")]
 
 

@@ -20,6 +20,7 @@ from . import actions as act
 INVITATION_LIMIT, INVITATION_WINDOW_S = 5, 30 * 60
 LOGIN_LINK_LIMIT, LOGIN_LINK_WINDOW_S = 5, 60 * 60
 MANAGEMENT_READ_LIMIT = 15
+PASSWORD_FAILURE_LIMIT, PASSWORD_WINDOW_S, PASSWORD_LOCK_S = 5, 15 * 60, 15 * 60  # PW-6
 UNKNOWN = "unknown address"  # the third asker of LL-2: an address the portal never saw
 
 # What a device can show, by the profile's page markers.
@@ -65,6 +66,7 @@ class Customer:
     enabled: bool = False
     was_enabled: bool = False
     email_verified: bool = False
+    has_password: bool = False
     invitations_at: list[float] = dataclasses.field(default_factory=list)
 
 
@@ -118,8 +120,15 @@ class State:
     mail: list[Mail] = dataclasses.field(default_factory=list)
     kept: dict[str, int] = dataclasses.field(default_factory=dict)
     handed: set[int] = dataclasses.field(default_factory=set)  # management links shown so far
+    password_failures: dict[str, list[float]] = dataclasses.field(default_factory=dict)  # PW-6, per address
+    passwords: bool = False  # the target has password logins (GET /control/capabilities)
 
     # -- questions the walk and the machine ask -------------------------------------------------
+
+    def links_of(self, customer: str, kind: str) -> list[EmailLink]:
+        """The links her emails of a kind carried, oldest first."""
+        ids = [mail.action_link for mail in self.mail_of(customer, kind)]
+        return [link for link_id in ids for link in self.links if link.id == link_id]
 
     def mail_of(self, customer: str, kind: str | None = None) -> list[Mail]:
         return [mail for mail in self.mail if mail.to == customer and (kind is None or mail.kind == kind)]
@@ -150,6 +159,12 @@ class State:
         for who, times in self.login_requests.items():
             for asked in times:
                 found.append((asked + LOGIN_LINK_WINDOW_S, f"LL-8: {who}'s login-link request leaves the hour"))
+        for who, times in self.password_failures.items():
+            for failed in times:
+                found.append((failed + PASSWORD_WINDOW_S, f"PW-6: a wrong password for {who} leaves the 15 minutes"))
+            until = locked_until(times, float("-inf"))
+            if until is not None:
+                found.append((until, f"PW-6: {who}'s address is no longer locked"))
         # All of them, past ones too, in a stable order: what a walk may draw from must not
         # depend on how far the clock crept on between two runs of the same walk.
         return sorted(found, key=lambda item: item[1])
@@ -159,9 +174,20 @@ def device_key(customer: str, device: str) -> str:
     return f"{customer}'s {device}"
 
 
-def initial(now: float, policy: dict[str, Any] | None = None) -> State:
-    """A new test site: no customers, the policy it reports (the defaults when not given)."""
-    return State(now=now, policy=dict(policy or DEFAULT_POLICY))
+def locked_until(failures: Iterable[float], now: float) -> float | None:
+    """PW-6: five wrong passwords within 15 minutes lock the address for 15 minutes from the
+    fifth; when the lock ends, or None when the address is not locked at `now`."""
+    times = sorted(failures)
+    ends = [times[i] + PASSWORD_LOCK_S for i in range(PASSWORD_FAILURE_LIMIT - 1, len(times))
+            if times[i] - times[i - PASSWORD_FAILURE_LIMIT + 1] < PASSWORD_WINDOW_S]
+    until = max(ends, default=None)
+    return until if until is not None and now < until else None
+
+
+def initial(now: float, policy: dict[str, Any] | None = None, *, passwords: bool = False) -> State:
+    """A new test site: no customers, the policy it reports (the defaults when not given);
+    `passwords`: whether the target has password logins at all."""
+    return State(now=now, policy=dict(policy or DEFAULT_POLICY), passwords=passwords)
 
 
 def apply(state: State, action: act.Action, now: float) -> tuple[State, list[Expect], list[Mail]]:
@@ -390,6 +416,12 @@ class _Step:
         if a.damage:
             self.show(a.customer, a.device, PROBLEM, "SEC-5", f"a {name} {a.damage} grants nothing")
             return
+        if a.tamper == "site":
+            self.show(a.customer, a.device, NOT_ACCOUNT, "SEC-6", f"a {name} moved under another site's path grants nothing there")
+            return
+        if a.tamper:
+            self.show(a.customer, a.device, NOT_ACCOUNT, "SEC-5", f"a {name} with its {a.tamper.replace(':', ' ')} changed grants nothing")
+            return
         if link.revoked_by:
             rule = "REV-3" if link.revoked_by == "REV-1" and self.s.customers[a.customer].enabled else link.revoked_by
             self.show(a.customer, a.device, PROBLEM, rule,
@@ -410,8 +442,7 @@ class _Step:
         key = device_key(a.customer, a.device)
         self.s.devices.setdefault(key, Device()).verified.add(a.customer)
         self.start_session(a.customer, a.device)
-        if link.kind == "invitation" and self.s.policy["password_login_enabled"]:
-            # INV-8: the explorer's customers never have a password, so accepting asks for one.
+        if link.kind == "invitation" and self.s.policy["password_login_enabled"] and not customer.has_password:
             self.show(a.customer, a.device, CHOOSE_PASSWORD, "INV-8", "with password logins on, accepting the invitation asks for a password")
             return
         if link.kind == "invitation":
@@ -426,11 +457,11 @@ class _Step:
     def open_management_url(self, a: act.OpenManagementUrl) -> None:
         """MU-2..5, MU-8, EV-1, EV-3, SES-3, DEV-1, REV-1."""
         ml_id = self.s.kept[a.customer] if a.source == "kept" else self.s.mail_of(a.customer)[-1].management_link
+        if a.tamper == "site":  # SEC-6, tenant isolation (MU-8 before POLICY v1 had a rule for it)
+            self.show(a.customer, a.device, NOT_ACCOUNT, "SEC-6", "a management URL moved under another site's path grants nothing there")
+            return
         if a.tamper:
-            # MU-8 as docs/policy.md reads it ("one from another site grants nothing"); shared
-            # POLICY.md has since given tenant isolation a rule of its own, SEC-6.
-            where = "moved under another site's path (SEC-6)" if a.tamper == "site" else f"with its {a.tamper} changed"
-            self.show(a.customer, a.device, NOT_ACCOUNT, "MU-8", f"a management URL {where} grants nothing")
+            self.show(a.customer, a.device, NOT_ACCOUNT, "MU-8", f"a management URL with its {a.tamper.replace(':', ' ')} changed grants nothing")
             return
         ml = next(ml for ml in self.s.management_links if ml.id == ml_id)
         customer = self.s.customers[a.customer]
@@ -473,6 +504,109 @@ class _Step:
                    "SES-4": "she signed out on this device",
                    "EV-1": "her email is not verified, and verification is required"}[rule]
             self.show(a.customer, a.device, SIGNED_OUT, rule, why)
+
+    # -- passwords (PW-1..6, EV-2, INV-8) -----------------------------------------------------------
+
+    def set_password(self, a: act.SetPassword) -> None:
+        if not self.s.policy["password_login_enabled"]:
+            self.expect("status", 422, "CONTRACT", "setting a password with password logins off is refused")
+            return
+        self.s.customers[a.customer].has_password = True
+        self.expect("status", 204, "CONTRACT", "the merchant sets her password")
+
+    def choose_password(self, a: act.ChoosePassword) -> None:
+        """INV-8: having chosen a password on the page her invitation led to, she sees her account."""
+        holds, rule = self.session_holds(a.customer, a.device)
+        target = self.s.devices.get(device_key(a.customer, a.device))
+        if not holds or target is None or target.session is None:
+            self.show(a.customer, a.device, NOT_ACCOUNT, rule, "her session ended before she chose a password")
+            return
+        if self.s.policy["password_login_enabled"]:
+            self.s.customers[a.customer].has_password = True
+        target.session.last_seen = self.now
+        self.show(a.customer, a.device, ACCOUNT, "INV-8", "having chosen a password she sees her account", account=a.customer)
+
+    def password_form(self, key: str) -> bool:
+        """PW-1: the sign-in page offers a password form only with password logins on."""
+        if self.s.policy["password_login_enabled"]:
+            self.expect(f"password_form:{key}", True, "PW-2", "with password logins on the sign-in page offers a password form")
+            return True
+        self.expect(f"password_form:{key}", False, "PW-1", "with password logins off the sign-in page offers no password form")
+        return False
+
+    def password_attempt(self, who: str, *, right: bool) -> tuple[str, str]:
+        """PW-2..6: (the rule deciding, why); "PW-2" with `right` alone signs in. Only a wrong
+        password counts towards the lock; ref: a refused attempt while locked does not, and a
+        sign-in clears the count."""
+        failures = self.s.password_failures.setdefault(who, [])
+        if locked_until(failures, self.now) is not None:
+            return "PW-6", "5 wrong passwords within 15 minutes lock the address for 15 minutes"
+        customer = self.s.customers.get(who)
+        if customer is None or not right or not customer.has_password or not customer.enabled:
+            failures.append(self.now)
+            if customer is not None and right and customer.was_enabled and not customer.enabled:
+                return "REV-1", "her access was revoked: her password grants nothing"
+            return "PW-2", "she has no password" if customer is not None and right else "a wrong password signs nobody in"
+        if self.s.policy["email_verification_required"] and not customer.email_verified:
+            return "PW-4", "her email is not verified: a password sign-in gives no access"
+        failures.clear()
+        return "SIGN_IN", ""
+
+    def sign_in_with_password(self, a: act.SignInWithPassword) -> None:
+        """PW-1, PW-2, PW-4, PW-6, EV-2: her own password on her device."""
+        key = device_key(a.customer, a.device)
+        if not self.password_form(key):
+            self.show(a.customer, a.device, NOT_ACCOUNT, "PW-1", "with password logins off a password sign-in is refused")
+            return
+        rule, why = self.password_attempt(a.customer, right=True)
+        if rule != "SIGN_IN":
+            self.show(a.customer, a.device, NOT_ACCOUNT, rule, why)
+            return
+        if self.s.policy["email_verification_required"]:
+            self.s.devices.setdefault(key, Device()).verified.add(a.customer)  # EV-2
+        self.start_session(a.customer, a.device)
+        self.show(a.customer, a.device, ACCOUNT, "PW-2", "a customer with a password signs in with email and password", account=a.customer)
+
+    def try_wrong_password(self, a: act.TryWrongPassword) -> None:
+        """PW-6: someone's wrong password for her address counts towards the lock."""
+        if not self.password_form(device_key("someone", "laptop")):
+            return
+        rule, why = self.password_attempt(a.customer, right=False)
+        self.show("someone", "laptop", NOT_ACCOUNT, rule, why)
+
+    def compare_sign_in_answers(self, a: act.CompareSignInAnswers) -> None:
+        """PW-3: a wrong password and an unknown address get the same answer (both count, PW-6)."""
+        if not self.password_form(device_key("someone", "laptop")):
+            return
+        locks = [locked_until(self.s.password_failures.get(who, []), self.now) is not None for who in (a.customer, UNKNOWN)]
+        for who in (a.customer, UNKNOWN):
+            self.password_attempt(who, right=False)
+        if locks[0] == locks[1]:  # a locked address rightly answers otherwise than one that is not
+            self.expect("alike", True, "PW-3", "a wrong password and an unknown address get the same answer")
+
+    # -- what the portal must keep apart ------------------------------------------------------------
+
+    def open_link_on_two_devices(self, a: act.OpenLinkOnTwoDevices) -> None:
+        """SEC-2: two devices opening a single-use link at once: exactly one signs in (`a.winner`)."""
+        winner = a.winner or act.DEVICES[0]
+        loser = next(device for device in act.DEVICES if device != winner)
+        link = self.s.links_of(a.customer, a.link)[-1]
+        live = self.link_live(link)
+        first = len(self.expects)
+        for device in (winner, loser):
+            self.open_email_link(act.OpenEmailLink(a.customer, device, a.link))
+        if live:
+            why = "two devices opened a single-use link at the same moment: exactly one signs in"
+            self.expects[first:] = [dataclasses.replace(expect, rule="SEC-2", why=why) if expect.channel.startswith(("page:", "account:")) else expect
+                                    for expect in self.expects[first:]]
+
+    def link_live(self, link: EmailLink) -> bool:
+        ttl = self.s.policy["invitation_ttl_s" if link.kind == "invitation" else "login_link_ttl_s"]
+        return not link.used and not link.revoked_by and self.now < link.sent_at + ttl and self.s.customers[link.customer].enabled
+
+    def carry_session_to_other_site(self, a: act.CarrySessionToOtherSite) -> None:
+        """SEC-6: a session of one site grants nothing under another site's path."""
+        self.show(a.customer, a.device, NOT_ACCOUNT, "SEC-6", "her session, carried to another site's pages, shows her signed out there")
 
     def sign_out(self, a: act.SignOut) -> None:
         """SES-4 (ref): signing out ends the session and un-verifies that device."""

@@ -100,6 +100,7 @@ class Walk:
         self.emails[model.UNKNOWN] = f"someone.{self._suffix}@example.com"
         self.devices = Devices(target.browser, target.profile, self.emails)
         self.timing = Timing()
+        self.passwords = {name: f"Walker-{secrets.token_urlsafe(12)}" for name in act.NAMES}  # the one each may choose
 
     # -- the site and its clock -------------------------------------------------------------------
 
@@ -107,7 +108,8 @@ class Walk:
     def site(self) -> SiteControl:
         if self._site is None:
             self._site = SiteControl.create(self.target.control)
-            self.state = model.initial(self.clock(), self._site.policy())
+            passwords = self.profile.has("password_login") and bool(self.target.control.capabilities().get("password_login"))
+            self.state = model.initial(self.clock(), self._site.policy(), passwords=passwords)
         return self._site
 
     def clock(self) -> float:
@@ -137,7 +139,8 @@ class Walk:
         cursor = self._cursor()
         observed, problems = self._perform(action)
         after = self.clock()
-        candidates = [model.apply(self.state, action, moment) for moment in self.timing.moments(before, after)]
+        candidates = [model.apply(self.state, variant, moment)
+                      for moment in self.timing.moments(before, after) for variant in _variants(action)]
         self.timing.stepped(action, before, after)
         observed["mail"] = self._arrived(action, cursor, expected_mail)
         judged = []
@@ -200,6 +203,13 @@ class Walk:
             observed["status"] = status
             if isinstance(action, act.ReadManagementLink) and status == 200:
                 observed["handed_url"] = answer["url"]
+        elif isinstance(action, act.SetPassword):
+            _, observed["status"] = self._control("PUT", f"/customers/{self.ids[action.customer]}/password",
+                                                  {"password": self.passwords[action.customer]})
+        elif isinstance(action, (act.TryWrongPassword, act.CompareSignInAnswers)):
+            observed.update(self._wrong_passwords(action, problems))
+        elif isinstance(action, act.OpenLinkOnTwoDevices):
+            observed.update(self._open_on_two_devices(action, problems))
         elif isinstance(action, act.SetPolicy):
             _, observed["status"] = self._control("PUT", "/policy", {action.key: action.value})
         elif isinstance(action, act.AdvanceClock):
@@ -231,13 +241,34 @@ class Walk:
         page, responses = self.devices.page(action.customer, action.device)
         before = self.devices.session_cookie(key)
         token: str | None = None
+        observed: dict[str, Any] = {}
         if isinstance(action, act.OpenEmailLink):
             url = self._email_link_url(action)
             token = _token(url, self.profile.emails[action.link].action_link)
             if action.damage:
                 damaged = {"cut short": token[: len(token) // 2], "garbled": "".join(reversed(token))[:-2] + "%%"}[action.damage]
                 url, token = url.replace(token, damaged, 1), None
+            elif action.tamper:
+                url, token = self._tampered(url, action.tamper), None
             self.devices.goto(page, url)
+        elif isinstance(action, act.SignInWithPassword):
+            self.devices.goto(page, self._page_url("sign_in"))
+            observed[f"password_form:{key}"] = self._send_password(page, self.emails[action.customer], self.passwords[action.customer])
+        elif isinstance(action, act.ChoosePassword):
+            if self.devices.marker(page) == model.CHOOSE_PASSWORD:
+                page.locator(self.profile.selectors["new_password_input"]).first.fill(self.passwords[action.customer])
+                self.devices.loads_of(page).clear()
+                self.devices.press(page, "new_password_submit")
+        elif isinstance(action, act.CarrySessionToOtherSite):
+            other = self._other_site_portal()
+            context = page.context
+            carried = [cookie for cookie in context.cookies()
+                       if not self.profile.session_cookie or cookie["name"] == self.profile.session_cookie]
+            path = urlsplit(other).path or "/"
+            context.add_cookies([{"name": cookie["name"], "value": cookie["value"], "domain": cookie["domain"], "path": path,
+                                  "httpOnly": cookie["httpOnly"], "secure": cookie["secure"], "sameSite": cookie["sameSite"]}
+                                 for cookie in carried])
+            self.devices.goto(page, other + self.profile.pages["home"])
         elif isinstance(action, act.OpenManagementUrl):
             url = self._management_url(action)
             token = _token(url, self.profile.management_url)
@@ -258,6 +289,12 @@ class Walk:
             self.devices.goto(page, self._page_url("home"))
             if self.devices.marker(page) == model.ACCOUNT:
                 self.devices.press(page, "sign_out")
+        observed.update(self._observe(page, responses, key, before=before, token=token, problems=problems))
+        return observed
+
+    def _observe(self, page: Any, responses: list[Any], key: str, *, before: str, token: str | None,
+                 problems: list[tuple[str, str, Any, Any, str]]) -> dict[str, Any]:
+        """What a device shows after an action: its page, whose details, whether its session changed."""
         state = self.devices.marker(page)
         observed: dict[str, Any] = {f"page:{key}": state}
         if state != model.SENT:  # the "check your email" page rightly repeats the address typed
@@ -269,6 +306,70 @@ class Walk:
         if token is not None and token in page.url:
             problems.append(("SEC-3", f"url:{key}", "a URL without the token", page.url, "a page reached through a token redirects to a URL without it"))
         return observed
+
+    # -- passwords, and a link opened twice at once ------------------------------------------------
+
+    def _send_password(self, page: Any, address: str, password: str) -> bool:
+        """On the sign-in page shown: send the address and password, if it offers a password form."""
+        form = page.locator(self.profile.selectors["password_form"])
+        if form.count() == 0 or not form.first.is_visible():
+            return False
+        form = form.first
+        form.locator(self.profile.selectors["password_email"]).fill(address)
+        form.locator(self.profile.selectors["password_input"]).fill(password)
+        self.devices.loads_of(page).clear()
+        with page.expect_navigation(wait_until="domcontentloaded"):
+            form.locator(self.profile.selectors["password_submit"]).click()
+        return True
+
+    def _wrong_passwords(self, action: act.TryWrongPassword | act.CompareSignInAnswers,
+                         problems: list[tuple[str, str, Any, Any, str]]) -> dict[str, Any]:
+        """Someone, on a laptop of their own, sends a wrong password for her (and for an unknown address)."""
+        key = model.device_key("someone", "laptop")
+        page, responses = self.devices.page("someone", "laptop")
+        whom = [action.customer] if isinstance(action, act.TryWrongPassword) else [action.customer, model.UNKNOWN]
+        observed: dict[str, Any] = {}
+        answers = []
+        for attempt, who in enumerate(whom):
+            self.devices.goto(page, self._page_url("sign_in"))
+            address = self.emails[who].upper() if getattr(action, "capitals", False) else self.emails[who]
+            observed[f"password_form:{key}"] = self._send_password(page, address, f"wrong-{attempt}-{self._suffix}")
+            if not observed[f"password_form:{key}"]:
+                return observed
+            text = page.locator("body").inner_text()
+            masked = " ".join(re.sub(re.escape(self.emails[who]), "<address>", text, flags=re.IGNORECASE).split())
+            answers.append((self.devices.final_status(responses), self.devices.marker(page), masked))
+            problems += self.devices.http_problems(responses, token=None, key=key)
+        if isinstance(action, act.CompareSignInAnswers):
+            observed["alike"] = len(set(answers)) == 1
+            observed["answers"] = answers
+        else:
+            observed.update(self._observe(page, [], key, before="", token=None, problems=problems))
+            observed.pop(f"new_session:{key}", None)
+        return observed
+
+    def _open_on_two_devices(self, action: act.OpenLinkOnTwoDevices, problems: list[tuple[str, str, Any, Any, str]]) -> dict[str, Any]:
+        """SEC-2: both devices start loading her latest link of a kind before either has it."""
+        assert self.state is not None
+        url = self._link_urls[self.state.mail_of(action.customer, action.link)[-1].action_link or 0]
+        token = _token(url, self.profile.emails[action.link].action_link)
+        devices = [(model.device_key(action.customer, device), *self.devices.page(action.customer, device)) for device in act.DEVICES]
+        cookies = {key: self.devices.session_cookie(key) for key, _, _ in devices}
+        for _, _, loads in devices:
+            loads.clear()
+        (_, first, _), (_, second, _) = devices
+        with first.expect_navigation(wait_until="domcontentloaded"), second.expect_navigation(wait_until="domcontentloaded"):
+            for _, page, _ in devices:
+                page.evaluate("url => { window.location.href = url }", url)
+        observed: dict[str, Any] = {}
+        for key, page, loads in devices:
+            observed.update(self._observe(page, loads, key, before=cookies[key], token=token, problems=problems))
+        return observed
+
+    def _other_site_portal(self) -> str:
+        if self._other_site is None:
+            self._other_site = SiteControl.create(self.target.control)
+        return self._other_site.portal_url
 
     def _page_url(self, page: str) -> str:
         return self.site.portal_url + self.profile.pages[page]
@@ -291,9 +392,7 @@ class Walk:
     def _tampered(self, url: str, tamper: str) -> str:
         """The URL with one part changed: a path segment under the site, a query value, or the site."""
         if tamper == "site":
-            if self._other_site is None:
-                self._other_site = SiteControl.create(self.target.control)
-            return url.replace(self.site.portal_url, self._other_site.portal_url, 1)
+            return url.replace(self.site.portal_url, self._other_site_portal(), 1)
         what, _, number = tamper.partition(":")
         parts = urlsplit(url)
         base = urlsplit(self.site.portal_url).path.rstrip("/")
@@ -343,6 +442,8 @@ class Walk:
     def _watched(self, action: act.Action) -> list[str]:
         if isinstance(action, act.CompareLoginLinkAnswers):
             return [action.first, action.second, model.UNKNOWN]
+        if isinstance(action, act.SetPolicy) or isinstance(action, act.AdvanceClock):
+            return []
         return [getattr(action, "customer")]
 
     def _after_expected(self, who: str, cursor: int, sent: list[model.Mail]) -> int:
@@ -388,6 +489,13 @@ class Walk:
             else:
                 learned[ml_id] = url
         return found, learned
+
+
+def _variants(action: act.Action) -> list[act.Action]:
+    """The actions the model is asked about for `action`: for two devices racing, either may win."""
+    if isinstance(action, act.OpenLinkOnTwoDevices) and not action.winner:
+        return [dataclasses.replace(action, winner=device) for device in act.DEVICES]
+    return [action]
 
 
 def _token(url: str, pattern: re.Pattern[str] | None) -> str:
