@@ -77,6 +77,7 @@ def test_a_finding_fails_its_must_rule_though_every_scenario_passed(tmp_path: Pa
     found = page[page.index("Found by exploring"):page.index("Contract checks")]
     assert "MU-3" in found and "(MUST)" in found and "page:Ada&#39;s laptop" in found and "verify_device" in found
     assert "<pre" in found and "Then her laptop is asked to verify this device" in found
+    assert "<td>4</td>" in found  # the walk's fourth action: a contradiction's step counts from 0
     assert f"portalcheck explore --replay {path}" in found
     assert '<img src="explore/MU-3-seed7.png"' in found
 
