@@ -137,6 +137,7 @@ class Matrix:
     outcomes: list[FaultOutcome]
     duration_s: float
     explore_control: ExploreRun | None = None  # explore without faults; None: explore was not run
+    explore_options: ExploreOptions | None = None
 
     @property
     def explored(self) -> bool:
@@ -191,6 +192,7 @@ class Matrix:
             "explored": self.explored,
             "explore_control_clean": self.explore_control_clean,
             "explore_uncaught": self.explore_uncaught,
+            "explore_options": dataclasses.asdict(self.explore_options) if self.explore_options else None,
             "rules": self.columns,
             "control": {
                 "faults": [], "selected": list(self.control.selected), **row(self.control),
@@ -325,7 +327,7 @@ def check_all(names: Iterable[str] | None = None, *, run_dir: Path, workers: int
         if explore:
             outcomes = [dataclasses.replace(outcome, explored=run.result()) for outcome, run in zip(outcomes, explored)]
     return Matrix(control.result(), outcomes, time.monotonic() - started,
-                  explore_control.result() if explore_control else None)
+                  explore_control.result() if explore_control else None, explore)
 
 
 def write_matrix(matrix: Matrix, folder: Path) -> tuple[Path, Path]:
@@ -465,9 +467,10 @@ td.own { outline: 3px solid #333; outline-offset: -3px; font-weight: bold; }
 {% if matrix.uncaught %} not caught: {{ matrix.uncaught | join(", ") }}.{% endif %}
 {% if matrix.explored and not matrix.explore_control_clean %} explore without faults did not find nothing, so its column proves nothing.{% endif %}{% endif %}
 </p>
-{% if matrix.explored %}<p>The <em>explore</em> column: <code>portalcheck explore</code> alone against the same fault
-(seed and budget in each run's log); caught when it finds a contradiction of the fault's own rule,
-with the length of the shortest walk it shrank to. Explore without faults:
+{% if matrix.explored %}{% set o = matrix.explore_options or {} %}<p>The <em>explore</em> column: <code>portalcheck explore</code> alone against the same fault
+(seed {{ o.seed }}, at most {{ o.walks }} walks of {{ o.steps }} steps, {{ o.budget_s }} s to search and as long to shrink);
+caught when it finds a contradiction of the fault's own rule, with the length of the shortest walk
+it shrank to. Explore without faults:
 <span class="{{ 'verdict-ok' if matrix.explore_control_clean else 'verdict-bad' }}">{{ explore_text(matrix.control.explore, '') }}</span>.
 {% if matrix.explore_uncaught %}Not caught by explore: {{ matrix.explore_uncaught | join(", ") }}.{% endif %}</p>{% endif %}
 <p>Each row is one run of the suite against the bundled simulator, narrowed to the scenarios of the
@@ -488,7 +491,7 @@ Generated {{ matrix.generated_at }} in {{ matrix.duration_s }} s.</p>
 <td class="breaks">{{ row.rule }}: {{ row.breaks }}{% if row.problem %}<br><small>{{ row.problem }}</small>{% endif %}</td>
 <td>{{ row.expected }}</td>
 <td class="{{ 'verdict-ok' if row.caught else 'verdict-bad' }}">{{ 'yes' if row.caught else 'NO' }}</td>
-{% if matrix.explored %}<td class="{{ 'verdict-ok' if row.explore_caught else 'verdict-bad' }}">{{ explore_text(row.explore, row.rule) }}{% if row.explore and row.explore.finding %}<br><a href="{{ relative(row.explore.finding) }}">finding</a>{% endif %}</td>{% endif %}
+{% if matrix.explored %}<td class="{{ 'verdict-ok' if row.explore_caught else 'verdict-bad' }}">{{ explore_text(row.explore, row.rule) }}{% if row.explore %}<br><small>{% if row.explore.finding %}<a href="{{ relative(row.explore.finding) }}">finding</a> {% endif %}<a href="{{ relative(row.explore.out_dir) }}/explore.log">log</a></small>{% endif %}</td>{% endif %}
 {% for rule in matrix.rules %}{% set v = row.verdicts.get(rule, '') %}<td class="{{ v }}{{ ' own' if rule == row.rule else '' }}">{{ v }}</td>{% endfor %}
 <td><a href="{{ relative(row.run_dir) }}/pytest.log">log</a></td></tr>
 {% endfor %}

@@ -42,7 +42,8 @@ def outcome(name: str, tmp_path: Path, explored: teeth.ExploreRun | None) -> tee
 
 def matrix(tmp_path: Path, control: teeth.ExploreRun | None, *outcomes: teeth.FaultOutcome) -> teeth.Matrix:
     rules = {item.fault.rule: "PASS" for item in outcomes}
-    return teeth.Matrix(suite_run([], rules, tmp_path / "control"), list(outcomes), 9.0, control)
+    options = teeth.ExploreOptions() if control else None
+    return teeth.Matrix(suite_run([], rules, tmp_path / "control"), list(outcomes), 9.0, control, options)
 
 
 def write_finding(folder: Path, rule: str, actions: int) -> Path:
@@ -151,6 +152,7 @@ def test_the_explore_column_says_found_with_steps_not_found_another_rule_or_run_
     for text in ("MU-3, 4 steps", "not found within budget", "LL-5, 3 steps (not LL-6)", "run problem", "found nothing"):
         assert text in html, text
     assert "Not caught by explore: ll5_no_expiry, ll6_reusable, ev1_unverified_access." in html
+    assert "seed 1, at most 60 walks of 15 steps, 90.0 s to search" in html
     data = json.loads(json_path.read_text())
     assert [row["explore_caught"] for row in data["faults"]] == [True, False, False, False]
     assert data["faults"][0]["explore"] | {"finding": ""} == {
@@ -158,6 +160,7 @@ def test_the_explore_column_says_found_with_steps_not_found_another_rule_or_run_
         "problem": "", "out_dir": str(tmp_path),
     }
     assert data["explore_control_clean"] is True and data["control"]["explore"]["outcome"] == "nothing"
+    assert data["explore_options"] == {"seed": 1, "budget_s": 90.0, "walks": 60, "steps": 15}
 
 
 def test_check_all_explores_each_fault_and_once_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,6 +185,7 @@ def test_check_all_explores_each_fault_and_once_without(tmp_path: Path, monkeypa
                                     ((LL5,), tmp_path / LL5 / "explore")])
     assert [item.explore_caught for item in checked.outcomes] == [True, False]
     assert checked.explore_control_clean and checked.explore_uncaught == [LL5] and checked.ok
+    assert checked.explore_options == teeth.ExploreOptions(seed=3, budget_s=20.0)
     assert any("explore: found MU-3 in 2 steps" in line for line in lines)
     assert any("explore: not found within budget" in line for line in lines)
     assert any(line.startswith("control") and "explore: clean" in line for line in lines)
