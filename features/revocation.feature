@@ -21,6 +21,13 @@ Feature: Revoking portal access
       | her management URL   |
       | her login link       |
 
+  @REV-1 @must
+  Scenario: Revocation leaves no device verified, even after a new invitation
+    Given Ada accepted her invitation on her laptop
+    And the merchant revoked Ada's portal access
+    When the merchant invites Ada again
+    Then her management URL asks her laptop to verify this device
+
   @REV-2 @should
   Scenario: A revoked customer who asks for a login link gets the usual answer and no email
     Given Ada's portal access was revoked

@@ -48,6 +48,9 @@ class Faults:
     ses5_no_samesite: bool = _switch("SES-5", "cookies are set with no SameSite attribute, left to the browser's default")
     dev2_login_link_device_bound: bool = _switch("DEV-2", "a login link works only on the device that asked for it")
     rev1_sessions_survive: bool = _switch("REV-1", "revoking portal access leaves the customer's sessions alive")
+    rev1_devices_stay_verified: bool = _switch(
+        "REV-1", "revoking portal access leaves her devices verified: after a new invitation they are trusted at once"
+    )
     sec6_tokens_any_site: bool = _switch(
         "SEC-6", "links, management URLs and sessions are looked up without their site: one moved under another site's path works there"
     )

@@ -162,7 +162,12 @@ class Portal:
     def revoke(self, site: Site, customer: Customer) -> None:
         if not customer.portal_enabled:
             raise Refused("portal access is not enabled for this customer")
-        self.store.revoke_access(customer.id, self.now(site), end_sessions=not self._faults.rev1_sessions_survive)
+        self.store.revoke_access(
+            customer.id,
+            self.now(site),
+            end_sessions=not self._faults.rev1_sessions_survive,
+            forget_devices=not self._faults.rev1_devices_stay_verified,
+        )
 
     def management_link(self, site: Site, customer: Customer) -> ManagementLinkView:
         """MU-6, MU-7: the current link, as the control API hands it out (counted)."""

@@ -343,10 +343,13 @@ class Store:
         )
         return row is not None
 
-    def revoke_access(self, customer_id: int, now: float, *, end_sessions: bool = True) -> None:
+    def revoke_access(
+        self, customer_id: int, now: float, *, end_sessions: bool = True, forget_devices: bool = True
+    ) -> None:
         """REV-1: every session, link, management URL and verified device stops working.
 
-        `end_sessions=False` only for the fault `rev1_sessions_survive`.
+        `end_sessions=False` only for the fault `rev1_sessions_survive`, `forget_devices=False`
+        only for `rev1_devices_stay_verified`.
         """
         with self._tx() as db:
             db.execute("UPDATE customers SET portal_enabled = 0 WHERE id = ?", (customer_id,))
@@ -361,7 +364,8 @@ class Store:
             )
             if end_sessions:
                 db.execute("DELETE FROM sessions WHERE customer_id = ?", (customer_id,))
-            db.execute("DELETE FROM verified_devices WHERE customer_id = ?", (customer_id,))
+            if forget_devices:
+                db.execute("DELETE FROM verified_devices WHERE customer_id = ?", (customer_id,))
 
     # -- management links --------------------------------------------------------------------
 

@@ -334,6 +334,18 @@ def test_REV1_session_after_revocation(simulator_site: Site, faults: Faults) -> 
     assert location(site.device().get(url)) == f"{site.base}/link-invalid"  # links die either way
 
 
+@switched("rev1_devices_stay_verified")
+def test_REV1_verified_device_after_revocation_and_a_new_invitation(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    laptop = site.device()
+    ada = accepted(site, laptop)
+    site.revoke(ada)
+    assert not laptop.has_access()  # the session ends either way
+    site.invite(ada)
+    expected = f"{site.base}/" if faults else f"{site.base}/verify-device"
+    assert location(laptop.get(site.management_url(ada))) == expected
+
+
 # -- tenant isolation (SEC-6) ---------------------------------------------------------------
 
 
