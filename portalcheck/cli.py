@@ -207,10 +207,10 @@ def _check_faults(faults: tuple[str, ...], is_reference: bool) -> None:
 @main.command("report")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False))
 def rebuild(run_dir: str) -> None:
-    """Rebuild index.html and summary.json of a run from its results.json; exit as `run` does."""
+    """Rebuild index.html and summary.json of a run from its results.json and explore/ findings; exit as `run` does."""
     folder = Path(run_dir)
-    if not (folder / "results.json").exists():
-        raise click.UsageError(f"{folder} holds no results.json: not a portalcheck run folder")
+    if not (folder / "results.json").exists() and not (folder / "explore").is_dir():
+        raise click.UsageError(f"{folder} holds neither results.json nor explore/: not a portalcheck run folder")
     summary = report.build(folder)
     for line in report.findings_lines(summary):
         click.echo(f"portalcheck: {line}", err=True)

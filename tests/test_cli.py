@@ -26,7 +26,17 @@ def test_run_with_a_missing_profile_is_a_usage_error() -> None:
 def test_report_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(tmp_path)])
     assert result.exit_code == 2
-    assert "results.json" in result.output
+    assert "results.json" in result.output and "explore/" in result.output
+    assert not (tmp_path / "index.html").exists()
+
+
+def test_report_takes_a_folder_of_explore_findings_alone(tmp_path: Path) -> None:
+    from tests.test_report_explore import finding, write
+
+    write(tmp_path, "MU-3-seed7.json", finding())
+    result = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 1, result.output  # the explorer found something: the portal failed
+    assert "Found by exploring" in (tmp_path / "index.html").read_text()
 
 
 def test_serve_prints_where_to_go_and_the_portal_answers() -> None:
