@@ -152,7 +152,7 @@ class WatchedPage:
         The view before the action must not pass for its answer, so the answer counts once the
         requests the action started are answered and the page shows something else than before.
         """
-        before = self._view_now()
+        before = self.view_now()
         self.navigating()
         do()
         self.settle(what, before=before)
@@ -198,7 +198,8 @@ class WatchedPage:
                     raise AssertionError(f"{what} on {self.name} sent nothing to the portal within {self.profile.page_timeout_s}s")
                 return
 
-    def _view_now(self) -> dict[str, Any]:
+    def view_now(self) -> dict[str, Any]:
+        """The view as it is now (for `settle(before=...)`): its document, whether it loads, its text."""
         try:
             return dict(self.page.evaluate(VIEW_NOW))
         except PlaywrightError:  # between two documents

@@ -81,6 +81,28 @@ class Devices:
         self.loads_of(page).clear()
         watched.submit("login_link_form", {"login_link_email": address}, "login_link_submit")
 
+    def submit(self, page: Page, form: str, fields: dict[str, str], button: str) -> None:
+        """Fill the profile's `form` (field selector name -> value), press its `button`, and wait
+        for the answer on whichever channel it comes (a page load, or fetch calls the page draws
+        in place); only the answers to it are kept. For the password forms, say."""
+        watched = self._drawn(page)
+        self.loads_of(page).clear()
+        watched.submit(form, fields, button)
+
+    def goto_together(self, pages: list[Page], url: str) -> None:
+        """Start opening `url` on every page before any has an answer (two devices racing for one
+        link), then wait for each to be answered and drawn, as `goto` does for one."""
+        watched = [self._drawn(page) for page in pages]
+        before = []
+        for each in watched:
+            self.loads_of(each.page).clear()
+            before.append(each.view_now())
+            each.navigating()
+        for each in watched:
+            each.page.evaluate("url => { window.location.href = url }", url)
+        for each, view in zip(watched, before):
+            each.settle(f"opening {url}", before=view)
+
     def _drawn(self, page: Page) -> WatchedPage:
         """The page, once what it was opened with has been answered and drawn (the walk may have
         opened it itself, without waiting): the view before an action is then the one seen."""
