@@ -194,6 +194,15 @@ class CarrySessionToOtherSite(Action):
 
 
 @dataclasses.dataclass(frozen=True)
+class ReuseEndedSession(Action):
+    """The session cookie her device held before she signed out there, put back, and the portal opened (SES-4)."""
+
+    kind: ClassVar[str] = "reuse_ended_session"
+    customer: str
+    device: str
+
+
+@dataclasses.dataclass(frozen=True)
 class VisitPortal(Action):
     kind: ClassVar[str] = "visit_portal"
     customer: str
@@ -213,6 +222,7 @@ KINDS: dict[str, type[Action]] = {
         AdvanceClock, AskForLoginLink, AskFromVerifyPage, CompareLoginLinkAnswers, OpenEmailLink,
         KeepManagementUrl, OpenManagementUrl, VisitPortal, SignOut, SetPassword, ChoosePassword,
         SignInWithPassword, TryWrongPassword, CompareSignInAnswers, OpenLinkOnTwoDevices, CarrySessionToOtherSite,
+        ReuseEndedSession,
     )
 }
 

@@ -63,7 +63,10 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
     if live:
         menu.append((2, lambda: act.OpenLinkOnTwoDevices(who, rng.choice(live))))
     if state.device(who, device).session is not None:
-        menu.append((1, lambda: act.CarrySessionToOtherSite(who, device)))
+        menu.append((2, lambda: act.CarrySessionToOtherSite(who, device)))
+    if possible(state, act.ReuseEndedSession(who, device)):
+        menu.append((3, lambda: act.ReuseEndedSession(who, device)))
+    menu.append((2, lambda: _moved(rng, state, who, device)))
     verify_pages = [(name, on) for name in names for on in act.DEVICES if _shows_verify(state, name, on)]
     if verify_pages:
         menu.append((4, lambda: act.AskFromVerifyPage(*rng.choice(verify_pages))))
@@ -94,12 +97,57 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
         ]
         if state.policy["password_login_enabled"]:
             bursts.append([act.TryWrongPassword(who, capitals=rng.random() < 0.5)] * rng.choice((5, 6)))
+        if state.policy["auto_invite"]:  # INV-7: automatic invitations count too
+            bursts.append([act.Subscribe(who)] * 5 + [act.Invite(who)])
         return rng.choice(bursts)
-    if draw < 0.10:
-        aims = [aim for aim in (_revoked_while_signed_in(state, who), _management_url_past_expiry(rng, state, who, clock)) if aim]
+    if draw < 0.14:
+        device = rng.choice(act.DEVICES)
+        aims = [aim for aim in (
+            _revoked_while_signed_in(state, who),
+            _management_url_past_expiry(rng, state, who, clock),
+            _email_after_renewal(rng, state, who, clock),
+            _locked_out(rng, state, who, device),
+            _passwords_on(state, who),
+            _other_customers_path(state, who),
+        ) if aim]
         if aims:
             return rng.choice(aims)
     return [next_action(rng, state, opened, clock)]
+
+
+def _email_after_renewal(rng: random.Random, state: model.State, who: str, clock: Callable[[], float]) -> list[act.Action]:
+    """MU-1, MU-6: once her management URL is renewed, an email carries the new one."""
+    mails = state.mail_of(who)
+    if not mails or not state.customers[who].enabled:
+        return []
+    ml = next(ml for ml in state.management_links if ml.id == mails[-1].management_link)
+    at = ml.created_at + state.policy["management_link_refresh_s"]
+    if at <= state.now:
+        return [act.SendAccountEmail(who)]
+    return [act.AdvanceClock(max(1, math.ceil(at - clock()) + 5), f"just after MU-6: management link {ml.id} is renewed"),
+            act.SendAccountEmail(who)]
+
+
+def _locked_out(rng: random.Random, state: model.State, who: str, device: str) -> list[act.Action]:
+    """PW-6: five wrong passwords (her address typed in capitals, now and then), then her own."""
+    if not state.policy["password_login_enabled"] or not state.customers[who].has_password:
+        return []
+    return [act.TryWrongPassword(who, capitals=rng.random() < 0.5)] * 5 + [act.SignInWithPassword(who, device)]
+
+
+def _passwords_on(state: model.State, who: str) -> list[act.Action]:
+    """Password logins turned on and her password set: where the password rules begin."""
+    if not state.passwords or state.policy["password_login_enabled"]:
+        return []
+    return [act.SetPolicy("password_login_enabled", True), act.SetPassword(who)]
+
+
+def _other_customers_path(state: model.State, who: str) -> list[act.Action]:
+    """MU-8: her management URL with the customer its path names changed (to the next one's)."""
+    if len(state.customers) < 2 or not state.mail_of(who):
+        return []
+    verified = [device for device in act.DEVICES if who in state.device(who, device).verified] or ["laptop"]
+    return [act.OpenManagementUrl(who, verified[0], tamper="segment:1")]
 
 
 def _revoked_while_signed_in(state: model.State, who: str) -> list[act.Action]:
@@ -144,6 +192,9 @@ def possible(state: model.State, action: act.Action) -> bool:
         return _shows(state, action.customer, action.device, model.CHOOSE_PASSWORD)
     if isinstance(action, act.OpenLinkOnTwoDevices):
         return bool(state.mail_of(action.customer, action.link))
+    if isinstance(action, act.ReuseEndedSession):
+        shown = state.device(action.customer, action.device)
+        return shown.ended_by == "SES-4" and shown.session is None
     if isinstance(action, act.CarrySessionToOtherSite):
         return state.device(action.customer, action.device).session is not None
     if isinstance(action, act.SetPolicy) and action.key == "password_login_enabled":
@@ -174,6 +225,15 @@ def _open_email_link(rng: random.Random, state: model.State, who: str, device: s
     what, _, how = spoiled.partition(":")
     return act.OpenEmailLink(who, device, rng.choice(kinds), rng.choice(("latest", "latest", "first")),
                              damage=how if what == "damage" else "", tamper=how if what == "tamper" else "")
+
+
+def _moved(rng: random.Random, state: model.State, who: str, device: str) -> act.Action:
+    """One of the links she holds, moved under another site's path (SEC-6)."""
+    kinds = [kind for kind in ("invitation", "login_link") if state.mail_of(who, kind)]
+    kind = rng.choice([*kinds, "management URL"])
+    if kind == "management URL":
+        return act.OpenManagementUrl(who, device, tamper="site")
+    return act.OpenEmailLink(who, device, kind, tamper="site")
 
 
 def _latest_live(state: model.State, who: str, kind: str) -> bool:

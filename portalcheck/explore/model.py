@@ -608,6 +608,10 @@ class _Step:
         """SEC-6: a session of one site grants nothing under another site's path."""
         self.show(a.customer, a.device, NOT_ACCOUNT, "SEC-6", "her session, carried to another site's pages, shows her signed out there")
 
+    def reuse_ended_session(self, a: act.ReuseEndedSession) -> None:
+        """SES-4: a session she signed out of stays ended on the portal, even if its cookie comes back."""
+        self.show(a.customer, a.device, NOT_ACCOUNT, "SES-4", "the session she signed out of stays ended, even with its cookie put back")
+
     def sign_out(self, a: act.SignOut) -> None:
         """SES-4 (ref): signing out ends the session and un-verifies that device."""
         holds, rule = self.session_holds(a.customer, a.device)

@@ -100,6 +100,7 @@ class Walk:
         self.emails[model.UNKNOWN] = f"someone.{self._suffix}@example.com"
         self.devices = Devices(target.browser, target.profile, self.emails)
         self.timing = Timing()
+        self._signed_out_cookies: dict[str, str] = {}  # device key -> the session cookie it held before signing out
         self.passwords = {name: f"Walker-{secrets.token_urlsafe(12)}" for name in act.NAMES}  # the one each may choose
 
     # -- the site and its clock -------------------------------------------------------------------
@@ -285,7 +286,15 @@ class Walk:
                 self.devices.press(page, "verify_request_submit")
         elif isinstance(action, act.VisitPortal):
             self.devices.goto(page, self._page_url("home"))
+        elif isinstance(action, act.ReuseEndedSession):
+            ended = self._signed_out_cookies.get(key, "")
+            if ended and self.profile.session_cookie:
+                where = urlsplit(self.site.portal_url)
+                page.context.add_cookies([{"name": self.profile.session_cookie, "value": ended, "domain": where.hostname or "",
+                                           "path": where.path or "/", "httpOnly": True, "sameSite": "Lax"}])
+            self.devices.goto(page, self._page_url("home"))
         elif isinstance(action, act.SignOut):
+            self._signed_out_cookies[key] = before
             self.devices.goto(page, self._page_url("home"))
             if self.devices.marker(page) == model.ACCOUNT:
                 self.devices.press(page, "sign_out")
@@ -484,8 +493,10 @@ class Walk:
                 found.append(Contradiction(index, action, "MU-6", "management URL", known, url,
                                            "the same management URL is handed out until management_link_refresh_s after its creation"))
             elif known is None and url in {*self._link_urls.values(), *learned.values()}:
-                found.append(Contradiction(index, action, "MU-6", "management URL", "a new URL", url,
-                                           "after management_link_refresh_s a new management URL is made"))
+                by_email = "handed_url" not in observed
+                found.append(Contradiction(index, action, "MU-1" if by_email else "MU-6", "management URL", "a new URL", url,
+                                           "every email carries her current management URL, renewed after management_link_refresh_s"
+                                           if by_email else "after management_link_refresh_s a new management URL is made"))
             else:
                 learned[ml_id] = url
         return found, learned
