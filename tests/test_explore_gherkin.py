@@ -169,3 +169,30 @@ def test_a_walk_through_passwords_and_another_site_is_said_in_the_suites_wording
     patterns = suite_step_patterns()
     steps = [re.sub(r"^(Given|When|Then|And) ", "", line.strip()) for line in text.splitlines() if re.match(r"\s+(Given|When|Then|And) ", line)]
     assert [step for step in steps if not any(pattern.fullmatch(step) for pattern in patterns)] == [], text
+
+
+def test_a_finding_saves_the_screenshot_of_its_device_beside_it_and_names_it(tmp_path: Path) -> None:
+    found = LAST["LL-6"]
+    saved = findings.Finding(7, "reference.toml", (), (*WALK, found.action), (found.to_json(),), "Feature: x\n")
+    json_path, _ = saved.save(tmp_path, screenshot=b"\x89PNG\r\n\x1a\n")
+    data = json.loads(json_path.read_text())
+    assert data["screenshot"] == "LL-6-seed7.png" and (tmp_path / "LL-6-seed7.png").read_bytes().startswith(b"\x89PNG")
+    assert findings.load(json_path).screenshot == "LL-6-seed7.png"
+    saved.save(tmp_path / "mail")  # a contradiction on mail or the control API: no screenshot, no key
+    assert "screenshot" not in json.loads((tmp_path / "mail" / "LL-6-seed7.json").read_text())
+
+
+def test_findings_in_a_run_folder_are_in_its_report(tmp_path: Path) -> None:
+    from portalcheck import report
+
+    found = LAST["LL-6"]
+    gherkin_text = gherkin.feature([*WALK, found.action], [found])
+    findings.Finding(7, "reference.toml", ("ll6_reusable",), (*WALK, found.action), (found.to_json(),), gherkin_text).save(
+        tmp_path / "explore", screenshot=b"\x89PNG\r\n\x1a\n")
+    report.build(tmp_path)  # an explore-only folder: no results.json
+    assert "LL-6" in (tmp_path / "index.html").read_text()
+
+
+def test_out_and_run_dir_together_are_a_run_problem(tmp_path: Path) -> None:
+    result = CliRunner().invoke(explore, ["--out", str(tmp_path / "a"), "--run-dir", str(tmp_path / "b")])
+    assert result.exit_code == 2 and "give one" in result.output

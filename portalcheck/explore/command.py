@@ -1,7 +1,9 @@
 """`portalcheck explore`: random walks through the contract, judged by the model of POLICY v1.
 
 Exit status 0: the walks found nothing; 1: a walk contradicted the model (the finding is written
-out, JSON and .feature); 2: a run problem (profile, target, browser, a finding that cannot be read).
+out, JSON and .feature, with a screenshot of the device it was seen on); 2: a run problem
+(profile, target, browser, a finding that cannot be read, a report that cannot be built).
+With `--run-dir RUN` the finding goes into `RUN/explore/` and the run's report is built.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from .machine import explore as run_walks
 from .replay import replay, shorten
 from .target import RunProblem, open_target
 
+EXPLORE_FOLDER = "explore"  # as portalcheck.report reads it
+
 FOUND, RUN_PROBLEM = 1, 2
 
 
@@ -36,12 +40,19 @@ FOUND, RUN_PROBLEM = 1, 2
 @click.option("--fault", "faults", multiple=True, help="With the bundled simulator: turn this fault on (repeatable).")
 @click.option("--replay", "replay_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Replay a finding's JSON file instead of exploring.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports/explore"),
-              show_default=True, help="Where a finding is written.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where a finding is written  [default: reports/explore]")
+@click.option("--run-dir", "run_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A run folder: the finding goes into RUN/explore/, and the run's report is built (as `portalcheck report`).")
 @click.option("--chromium", "chromium_path", default=None, help="The Chromium to drive (see `portalcheck run`).")
 def explore(profile_path: Path | None, seed: int, walks: int, steps: int, time_budget: float,
-            faults: tuple[str, ...], replay_path: Path | None, out: Path, chromium_path: str | None) -> None:
+            faults: tuple[str, ...], replay_path: Path | None, out: Path | None, run_dir: Path | None,
+            chromium_path: str | None) -> None:
     """Walk through the portal at random and report what contradicts POLICY v1, as Gherkin."""
+    if out is not None and run_dir is not None:
+        click.echo("explore: --out and --run-dir both say where findings go: give one", err=True)
+        sys.exit(RUN_PROBLEM)
+    folder = run_dir / EXPLORE_FOLDER if run_dir is not None else out or Path("reports/explore")
     try:
         profile = load_profile(profile_path)
         if replay_path is not None:
@@ -53,13 +64,18 @@ def explore(profile_path: Path | None, seed: int, walks: int, steps: int, time_b
                             shrink_budget_s=time_budget / 2, progress=lambda line: click.echo(line, err=True))
             if run.failing is None:
                 click.echo(f"explore: nothing found in {run.walks} walks ({run.steps} steps)")
+                if run_dir is not None:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    _report(run_dir)
                 sys.exit(0)
             shortest = shorten(target, *run.failing, deadline=time.monotonic() + time_budget / 2,
                                progress=lambda line: click.echo(line, err=True))
             taken, found = shortest.taken, shortest.found
             feature = gherkin.feature(taken, found, sent=shortest.sent)
             result = findings.Finding(seed, str(profile.path), faults, tuple(taken), tuple(item.to_json() for item in found), feature)
-            json_path, feature_path = result.save(out)
+            json_path, feature_path = result.save(folder, screenshot=shortest.screenshot)
+        if run_dir is not None:
+            _report(run_dir)
     except (ProfileError, RunProblem, findings.FindingError, TargetUnreachable, ControlError) as error:
         click.echo(f"explore: {error}", err=True)
         sys.exit(RUN_PROBLEM)
@@ -70,6 +86,17 @@ def explore(profile_path: Path | None, seed: int, walks: int, steps: int, time_b
     click.echo(f"explore: written to {json_path} and {feature_path}; replay with: portalcheck explore --replay {json_path}\n")
     click.echo(result.feature)
     sys.exit(FOUND)
+
+
+def _report(run_dir: Path) -> None:
+    """The run's conformance report, rebuilt with the findings now in its explore/ folder."""
+    from .. import report
+
+    try:
+        report.build(run_dir)
+    except Exception as error:  # the report's own failure: ours, not the portal's
+        raise RunProblem(f"the report of {run_dir} could not be built: {type(error).__name__}: {error}") from None
+    click.echo(f"explore: report: {run_dir / 'index.html'}", err=True)
 
 
 def _replay(path: Path, profile: object, faults: tuple[str, ...], chromium_path: str | None) -> int:

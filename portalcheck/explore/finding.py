@@ -25,6 +25,7 @@ class Finding:
     actions: tuple[act.Action, ...]
     contradictions: tuple[dict[str, Any], ...]
     feature: str
+    screenshot: str = ""  # the PNG beside the JSON: the device the contradiction was seen on
 
     @property
     def rule(self) -> str:
@@ -35,14 +36,20 @@ class Finding:
             "format": FORMAT, "seed": self.seed, "profile": self.profile, "faults": list(self.faults),
             "rule": self.rule, "actions": [action.to_json() for action in self.actions],
             "contradictions": list(self.contradictions), "feature": self.feature,
+            **({"screenshot": self.screenshot} if self.screenshot else {}),
         }
 
-    def save(self, folder: Path) -> tuple[Path, Path]:
-        """Write `<rule>-seed<seed>.json` and `.feature` into `folder`; both paths."""
+    def save(self, folder: Path, *, screenshot: bytes | None = None) -> tuple[Path, Path]:
+        """Write `<rule>-seed<seed>.json` and `.feature` into `folder` (and `.png`, the device's
+        screenshot, when there is one: its name goes under "screenshot"); the first two paths."""
         folder.mkdir(parents=True, exist_ok=True)
         stem = f"{re.sub(r'[^A-Za-z0-9-]', '', self.rule) or 'finding'}-seed{self.seed}"
         data, feature = folder / f"{stem}.json", folder / f"{stem}.feature"
-        data.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        saved = self
+        if screenshot:
+            (folder / f"{stem}.png").write_bytes(screenshot)
+            saved = dataclasses.replace(self, screenshot=f"{stem}.png")
+        data.write_text(json.dumps(saved.to_json(), indent=2) + "\n", encoding="utf-8")
         feature.write_text(self.feature, encoding="utf-8")
         return data, feature
 
@@ -59,6 +66,6 @@ def load(path: Path) -> Finding:
     try:
         steps = tuple(act.from_json(step) for step in data["actions"])
         return Finding(int(data["seed"]), str(data["profile"]), tuple(data.get("faults", ())), steps,
-                       tuple(data.get("contradictions", ())), str(data.get("feature", "")))
+                       tuple(data.get("contradictions", ())), str(data.get("feature", "")), str(data.get("screenshot", "")))
     except (KeyError, TypeError, ValueError) as error:
         raise FindingError(f"{path}: {error}") from None

@@ -24,6 +24,7 @@ class Replayed:
     taken: list[act.Action]  # the actions taken (one with nothing to act on is passed over)
     found: list[Contradiction]  # what contradicted the model at the last of them; empty: nothing
     sent: list[tuple[tuple[str, str], ...]]  # per action taken, the emails the model said it sends
+    screenshot: bytes | None = None  # the device the first contradiction was seen on, then (PNG)
 
 
 def replay(target: Target, actions: Sequence[act.Action]) -> Replayed:
@@ -35,7 +36,7 @@ def replay(target: Target, actions: Sequence[act.Action]) -> Replayed:
                 continue
             found = walk.step(action)
             if found:
-                return Replayed(list(walk.taken), found, list(walk.sent))
+                return Replayed(list(walk.taken), found, list(walk.sent), walk.screenshot(found[0].channel))
         return Replayed(list(walk.taken), [], list(walk.sent))
     finally:
         walk.close()

@@ -118,6 +118,18 @@ class Walk:
         now = self.site.call("GET", "/clock")["now"]
         return datetime.datetime.fromisoformat(now.replace("Z", "+00:00")).timestamp()
 
+    def screenshot(self, channel: str) -> bytes | None:
+        """A PNG of the device a channel names (`page:Ada's laptop`), as it shows now; None for
+        the channels of no device (mail, the control API, answers compared)."""
+        _, _, key = channel.partition(":")
+        customer, _, device = key.partition("'s ")
+        if device not in act.DEVICES or customer not in {*self.emails, "someone"}:
+            return None
+        try:
+            return self.devices.page(customer, device)[0].screenshot(full_page=True)
+        except Exception:  # a screenshot is evidence, not the finding: none rather than no finding
+            return None
+
     def close(self) -> None:
         self.devices.close()
         for site in (self._site, self._other_site):
