@@ -104,6 +104,7 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
         device = rng.choice(act.DEVICES)
         aims = [aim for aim in (
             _revoked_while_signed_in(state, who),
+            _invited_again_after_revocation(state, who),
             _management_url_past_expiry(rng, state, who, clock),
             _email_after_renewal(rng, state, who, clock),
             _locked_out(rng, state, who, device),
@@ -155,6 +156,14 @@ def _revoked_while_signed_in(state: model.State, who: str) -> list[act.Action]:
     if not signed_in or not state.customers[who].enabled:
         return []
     return [act.Revoke(who), act.VisitPortal(who, signed_in[0])]
+
+
+def _invited_again_after_revocation(state: model.State, who: str) -> list[act.Action]:
+    """REV-1, REV-3: revoked and invited again, the management URL on a device verified before."""
+    verified = [device for device in act.DEVICES if who in state.device(who, device).verified]
+    if not verified or not state.customers[who].enabled:
+        return []
+    return [act.Revoke(who), act.Invite(who), act.OpenManagementUrl(who, verified[0])]
 
 
 def _management_url_past_expiry(rng: random.Random, state: model.State, who: str, clock: Callable[[], float]) -> list[act.Action]:

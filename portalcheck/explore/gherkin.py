@@ -329,6 +329,10 @@ def _then(item: Contradiction, who: str, whose: str) -> list[tuple[str, str]]:
         return [("Then", f"{whose} {device}'s address bar holds no token from {whose} invitation")]
     if channel.startswith("password_form:") and expected is False and not device.startswith("someone"):
         return [("Then", f"{whose} {device} offers no password form")]
+    if channel == "management URL" and item.rule == "MU-1":
+        email = ("account email" if isinstance(item.action, act.SendAccountEmail) else
+                 "invitation" if isinstance(item.action, (act.Invite, act.Subscribe)) else "login link email")
+        return [("Then", f"{whose} {email} holds {whose} management URL")]
     if channel == "management URL" and expected == "a new URL" and isinstance(item.action, act.ReadManagementLink):
         return [("Then", "the merchant is answered with a new management URL")]
 

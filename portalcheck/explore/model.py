@@ -417,7 +417,7 @@ class _Step:
             self.show(a.customer, a.device, PROBLEM, "SEC-5", f"a {name} {a.damage} grants nothing")
             return
         if a.tamper == "site":
-            self.show(a.customer, a.device, NOT_ACCOUNT, "SEC-6", f"a {name} moved under another site's path grants nothing there")
+            self.show(a.customer, a.device, NOT_ACCOUNT, "SEC-6", f"{'an' if name[0] in 'aeiou' else 'a'} {name} moved under another site's path grants nothing there")
             return
         if a.tamper:
             self.show(a.customer, a.device, NOT_ACCOUNT, "SEC-5", f"a {name} with its {a.tamper.replace(':', ' ')} changed grants nothing")
