@@ -100,20 +100,47 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
         if state.policy["auto_invite"]:  # INV-7: automatic invitations count too
             bursts.append([act.Subscribe(who)] * 5 + [act.Invite(who)])
         return rng.choice(bursts)
-    if draw < 0.14:
+    if draw < 0.15:
         device = rng.choice(act.DEVICES)
-        aims = [aim for aim in (
-            _revoked_while_signed_in(state, who),
-            _invited_again_after_revocation(state, who),
-            _management_url_past_expiry(rng, state, who, clock),
-            _email_after_renewal(rng, state, who, clock),
-            _locked_out(rng, state, who, device),
-            _passwords_on(state, who),
-            _other_customers_path(state, who),
+        aims = [(weight, aim) for weight, aim in (
+            (2, _revoked_while_signed_in(state, who)),
+            (2, _invited_again_after_revocation(state, who)),
+            (3, _management_url_past_expiry(rng, state, who, clock)),
+            (1, _email_after_renewal(rng, state, who, clock)),
+            (2, _locked_out(rng, state, who, device)),
+            (2, _passwords_on(state, who)),
+            (1, _no_password_compared(state, who)),
+            (1, _other_customers_path(state, who)),
+            (2, _signed_out_cookie_again(state, who, device)),
+            (1, _login_link_beside_a_waiting_device(state, who)),
         ) if aim]
         if aims:
-            return rng.choice(aims)
+            return rng.choices([aim for _, aim in aims], weights=[weight for weight, _ in aims])[0]
     return [next_action(rng, state, opened, clock)]
+
+
+def _signed_out_cookie_again(state: model.State, who: str, device: str) -> list[act.Action]:
+    """SES-4: she signs out, and the session cookie she held is put back."""
+    if state.device(who, device).session is None:
+        return []
+    return [act.SignOut(who, device), act.ReuseEndedSession(who, device)]
+
+
+def _no_password_compared(state: model.State, who: str) -> list[act.Action]:
+    """PW-3: with password logins on, a customer with no password against an unknown address."""
+    if not state.passwords or state.customers[who].has_password:
+        return []
+    turn_on = [] if state.policy["password_login_enabled"] else [act.SetPolicy("password_login_enabled", True)]
+    return [*turn_on, act.CompareSignInAnswers(who)]
+
+
+def _login_link_beside_a_waiting_device(state: model.State, who: str) -> list[act.Action]:
+    """EV-2: her phone is asked to verify; a login link opened on her laptop verifies the laptop alone."""
+    laptop, phone = (state.device(who, device) for device in act.DEVICES)
+    if who not in laptop.verified or who in phone.verified or not state.mail_of(who) or not state.policy["email_verification_required"]:
+        return []
+    return [act.OpenManagementUrl(who, "phone"), act.AskForLoginLink(who, "laptop"), act.OpenEmailLink(who, "laptop", "login_link"),
+            act.OpenManagementUrl(who, "phone")]
 
 
 def _email_after_renewal(rng: random.Random, state: model.State, who: str, clock: Callable[[], float]) -> list[act.Action]:
@@ -144,11 +171,13 @@ def _passwords_on(state: model.State, who: str) -> list[act.Action]:
 
 
 def _other_customers_path(state: model.State, who: str) -> list[act.Action]:
-    """MU-8: her management URL with the customer its path names changed (to the next one's)."""
-    if len(state.customers) < 2 or not state.mail_of(who):
+    """MU-8: her management URL with the customer its path names changed (to the next one's:
+    Ben, added after her), with verification off, so that his unverified email is no refusal."""
+    if who != act.NAMES[0] or not state.mail_of(who):
         return []
-    verified = [device for device in act.DEVICES if who in state.device(who, device).verified] or ["laptop"]
-    return [act.OpenManagementUrl(who, verified[0], tamper="segment:1")]
+    others = [] if act.NAMES[1] in state.customers else [act.AddCustomer(act.NAMES[1])]
+    unverified = [act.SetPolicy("email_verification_required", False)] if state.policy["email_verification_required"] else []
+    return [*others, *unverified, act.OpenManagementUrl(who, "laptop", tamper="segment:1")]
 
 
 def _revoked_while_signed_in(state: model.State, who: str) -> list[act.Action]:
@@ -169,6 +198,9 @@ def _invited_again_after_revocation(state: model.State, who: str) -> list[act.Ac
 def _management_url_past_expiry(rng: random.Random, state: model.State, who: str, clock: Callable[[], float]) -> list[act.Action]:
     mails = state.mail_of(who)
     verified = [device for device in act.DEVICES if who in state.device(who, device).verified]
+    first: list[act.Action] = []
+    if not verified and _latest_live(state, who, "invitation"):  # she accepts her invitation first
+        verified, first = ["laptop"], [act.OpenEmailLink(who, "laptop", "invitation")]
     if not mails or not verified:
         return []
     ml = next(ml for ml in state.management_links if ml.id == mails[-1].management_link)
@@ -176,7 +208,7 @@ def _management_url_past_expiry(rng: random.Random, state: model.State, who: str
     if at <= state.now:
         return []
     offset = rng.choice((5, 5, -5))
-    return [act.AdvanceClock(max(1, math.ceil(at - clock()) + offset), f"{AIMS[offset]} MU-5: management link {ml.id} expires"),
+    return [*first, act.AdvanceClock(max(1, math.ceil(at - clock()) + offset), f"{AIMS[offset]} MU-5: management link {ml.id} expires"),
             act.OpenManagementUrl(who, rng.choice(verified))]
 
 
