@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import importlib
 import json
 import shutil
@@ -28,10 +27,10 @@ EXIT_RUN_PROBLEM = report.EXIT_RUN_PROBLEM
 
 
 class _Commands(click.Group):
-    """The commands, of which `explore` is imported only when asked for: it brings Hypothesis,
-    a second of start-up that every other command would pay."""
+    """The commands, of which `explore` and `teeth` are imported only when asked for: they bring
+    Hypothesis and the simulator, a second of start-up that every other command would pay."""
 
-    LAZY = {"explore": ("portalcheck.explore.command", "explore")}
+    LAZY = {"explore": ("portalcheck.explore.command", "explore"), "teeth": ("portalcheck.teeth", "command")}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.LAZY])
@@ -252,38 +251,6 @@ def serve(port: int, inbox_port: int) -> None:
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-@main.command("teeth")
-@click.option("--fault", "faults", multiple=True, metavar="NAME", help="Only this fault (repeatable). Default: all.")
-@click.option("--workers", "-n", type=click.IntRange(min=1), default=2, show_default=True, help="Runs at a time.")
-@click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default="reports", show_default=True)
-def teeth_command(faults: tuple[str, ...], workers: int, reports_dir: str) -> None:
-    """Prove the suite has teeth: run it against the simulator with each fault on.
-
-    Each fault runs the scenarios of the rule it breaks; a control run without faults runs them
-    all. Writes reports/teeth-<time>/matrix.html and matrix.json (faults x rules). Exits non-zero
-    when a fault's own rule does not FAIL (MUST) or WARN (SHOULD), or the control does not pass.
-    """
-    from . import teeth
-
-    unknown = [name for name in faults if name not in teeth.REGISTRY]
-    if unknown:
-        raise click.BadParameter(
-            f"unknown fault {unknown[0]!r}; known faults: {', '.join(teeth.REGISTRY)}", param_hint="--fault"
-        )
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = Path(reports_dir).resolve() / f"teeth-{stamp}"
-    count = len(set(faults)) or len(teeth.REGISTRY)
-    click.echo(f"portalcheck: {count} fault(s) and a control run, {workers} at a time")
-    matrix = teeth.check_all(faults or None, run_dir=folder, workers=workers, progress=click.echo)
-    html_path, _ = teeth.write_matrix(matrix, folder)
-    if not matrix.control_passes:
-        click.echo("portalcheck: the control run (no fault) does not pass: the matrix proves nothing", err=True)
-    if matrix.uncaught:
-        click.echo(f"portalcheck: not caught by their own rule: {', '.join(matrix.uncaught)}", err=True)
-    click.echo(f"portalcheck: matrix at {html_path} ({matrix.duration_s:.0f} s)")
-    sys.exit(0 if matrix.ok else 1)
 
 
 @main.command("check")
