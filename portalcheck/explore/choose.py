@@ -291,7 +291,7 @@ def _password_menu(rng: random.Random, state: model.State, who: str, device: str
     """Password actions: where the target has password logins, turned on and off, set, chosen,
     used and mistyped; with them off, a password sign-in now and then (PW-1: no form, refused)."""
     on = state.policy["password_login_enabled"]
-    menu: list[tuple[int, Callable[[], act.Action]]] = [(2, lambda: act.SignInWithPassword(who, device))]
+    menu: list[tuple[int, Callable[[], act.Action]]] = [(3, lambda: act.SignInWithPassword(who, device))]
     if state.passwords:
         menu.append((2, lambda: act.SetPolicy("password_login_enabled", not on)))
     if on:
