@@ -3,6 +3,7 @@ command's exit status for a run problem. No browser and no portal here."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -63,6 +64,7 @@ LAST = {
                            model.NOT_ACCOUNT, model.ACCOUNT),
     "SEC-3": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SEC-3", "referrer-policy:Ada's laptop", "no-referrer", None),
     "SES-5": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SES-5", "new_session:Ada's laptop", True, False),
+    "SES-4": contradiction(act.ReuseEndedSession("Ada", "laptop"), "SES-4", "page:Ada's laptop", model.NOT_ACCOUNT, model.ACCOUNT),
     "MU-1": contradiction(act.SendAccountEmail("Ada"), "MU-1", "management URL", "a new URL", "http://portal/manage/1/2/old"),
     "INV-8": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation"), "INV-8", "page:Ada's laptop", model.CHOOSE_PASSWORD, model.ACCOUNT),
 }
@@ -197,3 +199,12 @@ def test_findings_in_a_run_folder_are_in_its_report(tmp_path: Path) -> None:
 def test_out_and_run_dir_together_are_a_run_problem(tmp_path: Path) -> None:
     result = CliRunner().invoke(explore, ["--out", str(tmp_path / "a"), "--run-dir", str(tmp_path / "b")])
     assert result.exit_code == 2 and "give one" in result.output
+
+
+def test_every_action_has_a_wording_or_a_comment() -> None:
+    fields = {"customer": "Ada", "device": "laptop", "link": "login_link", "key": "auto_invite", "value": True,
+              "seconds": 60, "first": "Ada", "second": "Ben"}
+    for kind, cls in act.KINDS.items():
+        action = cls(**{field.name: fields[field.name] for field in dataclasses.fields(cls) if field.name in fields})
+        text = gherkin.feature([act.AddCustomer("Ada"), act.Invite("Ada"), action], [contradiction(action, "LL-6", "page:Ada's laptop", model.PROBLEM, model.ACCOUNT)])
+        assert "Scenario:" in text, kind

@@ -146,6 +146,9 @@ def _unworded(action: act.Action) -> str:
     _, whose = PRONOUNS.get(who, ("they", "their"))
     if isinstance(action, act.ChoosePassword):
         return f"{who} chooses a password on {whose} {action.device} (the suite has no wording for this yet)"
+    if isinstance(action, act.ReuseEndedSession):
+        return (f"When {who} visits the portal on {whose} {action.device} with the session cookie {PRONOUNS.get(who, ('they',))[0]} signed out of"
+                " (the suite has no wording for this yet)")
     return f"explore: {action.kind} {action.to_json()} (the suite has no wording for this yet)"
 
 
@@ -189,7 +192,7 @@ def _wordings(action: act.Action, invited: set[str], mails: Sequence[tuple[str, 
         return None, f"someone asks for login links for {action.first}, {action.second} and an unknown address", action.first
     if isinstance(action, act.SetPassword):
         return f"{who} has a password", None, who
-    if isinstance(action, act.ChoosePassword):
+    if isinstance(action, (act.ChoosePassword, act.ReuseEndedSession)):
         return None, None, who
     if isinstance(action, act.SignInWithPassword):
         return f"{who} signed in with {whose} password {on}", f"{who} signs in with {whose} password {on}", who
