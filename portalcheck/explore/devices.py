@@ -113,18 +113,22 @@ class Devices:
 
     def marker(self, page: Page) -> str:
         """Which of the profile's page markers shows ("unknown" when none does in time)."""
-        self._drawn(page)  # a single-page app shows no marker, or the wrong one, until it has drawn its answer
+        watched = self._drawn(page)  # a single-page app shows no marker, or the wrong one, until it has drawn its answer
         locators = [page.locator(self.profile.selectors[name]) for name, _ in MARKERS]
         combined = locators[0]
         for locator in locators[1:]:
             combined = combined.or_(locator)
-        try:  # a page that is drawn shows its marker at once; one that shows none is not kept waiting long
-            combined.first.wait_for(state="visible", timeout=min(self.profile.page_timeout_s, MARKER_WAIT_S) * 1000)
-        except PlaywrightError:
-            return "unknown"
-        for locator, (_, state) in zip(locators, MARKERS):
-            if locator.first.is_visible():
-                return state
+        for _ in range(2):
+            try:  # a page that is drawn shows its marker at once; one that shows none is not kept waiting long
+                combined.first.wait_for(state="visible", timeout=min(self.profile.page_timeout_s, MARKER_WAIT_S) * 1000)
+            except PlaywrightError:
+                return "unknown"
+            for locator, (_, state) in zip(locators, MARKERS):
+                if locator.first.is_visible():
+                    return state
+            # The view was drawn anew between the two looks (a script redrawing its answer): once
+            # it holds still, look again.
+            watched.settle("drawing the page")
         return "unknown"
 
     def details_shown(self, page: Page, state: str) -> str | None:
