@@ -150,6 +150,7 @@ def build(run_dir: Path) -> dict[str, Any]:
         if verdict.verdict in FINDING_VERDICTS
     ]
     broken = [check.id for check in contract if check.verdict == "FAIL"]
+    by_rule = _by_rule(explored, rule_verdicts)
     complete = (bool(results) and not (set(counts) & INCOMPLETE_VERDICTS) and not run_problems
                 and not {check.verdict for check in contract} & INCOMPLETE_VERDICTS)
     summary = {
@@ -159,12 +160,14 @@ def build(run_dir: Path) -> dict[str, Any]:
         "target": target,
         "verdicts": counts,
         "complete": complete,
-        "conformant": complete and not (set(counts) & {"FAIL", "STALE"}) and not broken,
+        # what explore found of any rule (a SHOULD's WARN too) fails the run, as in exit_status
+        "conformant": (complete and not (set(counts) & {"FAIL", "STALE"}) and not broken
+                       and all(group["verdict"] == "EXPECTED" for group in by_rule)),
         "findings": findings,
         "problems": run_problems,
         "outside_rules": {"total": len(outside), "failed": [result for result in outside if result["outcome"] == "failed"]},
         "contract": {"checks": [dataclasses.asdict(check) for check in contract], "broken": broken},
-        "explored": {"findings": explored, "by_rule": _by_rule(explored, rule_verdicts)},
+        "explored": {"findings": explored, "by_rule": by_rule},
         "rules": [dataclasses.asdict(verdict) for verdict in rule_verdicts],
         "audit": audit(target.get("policy", {})),
         "scenarios": {"total": len(results), "by_outcome": _tally(results)},

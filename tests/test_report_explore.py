@@ -87,7 +87,8 @@ def test_a_finding_of_a_should_rule_warns_and_still_fails_the_run(tmp_path: Path
     write(tmp_path, "LL-6-seed7.json", finding("LL-6"))
     summary = report.build(tmp_path)
     assert rule_of(summary, "LL-6")["verdict"] == "WARN"
-    assert report.exit_status(summary) == 1
+    assert report.exit_status(summary) == 1 and not summary["conformant"]
+    assert "is not conformant" in (tmp_path / "index.html").read_text()
 
 
 def test_a_finding_is_listed_under_every_rule_it_contradicts_and_replays_with_its_faults(tmp_path: Path) -> None:
