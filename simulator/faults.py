@@ -54,6 +54,9 @@ class Faults:
     sec6_tokens_any_site: bool = _switch(
         "SEC-6", "links, management URLs and sessions are looked up without their site: one moved under another site's path works there"
     )
+    sec6_devices_any_site: bool = _switch(
+        "SEC-6", "a verified device is remembered for the email address, not the site's customer: verified in one site, it is verified in every site she is a customer of"
+    )
     ses4_sign_out_keeps_session: bool = _switch(
         "SES-4", "signing out clears the cookie and the device's verification, but the session stays valid on the server"
     )

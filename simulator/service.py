@@ -258,6 +258,8 @@ class Portal:
         link = self._verified_management_link(site, customer_id, created, signature)
         customer = self.store.customer(self._lookup_scope(site), customer_id)
         device_verified = customer is not None and self.store.device_verified(customer.id, device)
+        if self._faults.sec6_devices_any_site and customer is not None:
+            device_verified = device_verified or self.store.device_verified_for_address(customer.email, device)
         device_verified = device_verified or self._faults.mu3_any_device
         policy = site.policy
         if self._faults.mu5_no_expiry:

@@ -343,6 +343,17 @@ class Store:
         )
         return row is not None
 
+    def device_verified_for_address(self, email: str, device: str) -> bool:
+        """Is `device` verified for a customer with this address in any site? Only for the fault
+        `sec6_devices_any_site`: a device remembered for the address, not the site's customer."""
+        row = self._one(
+            "SELECT 1 FROM verified_devices JOIN customers ON customers.id = verified_devices.customer_id"
+            " WHERE customers.email_key = ? AND verified_devices.device = ?",
+            email.lower(),
+            device,
+        )
+        return row is not None
+
     def revoke_access(
         self, customer_id: int, now: float, *, end_sessions: bool = True, forget_devices: bool = True
     ) -> None:

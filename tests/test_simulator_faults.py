@@ -374,6 +374,21 @@ def test_SEC6_management_url_moved_under_another_sites_path(simulator_site: Site
     assert phone.has_access() is bool(faults)
 
 
+@switched("sec6_devices_any_site")
+def test_SEC6_device_verified_in_one_site_and_her_management_url_of_another(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    other = type(site)(site.client, site.mail_sink)
+    laptop = site.device()
+    ada = accepted(site, laptop)
+    there = other.add_customer(ada["email"])
+    other.accepted_invitation(there, other.device())  # verified there on another device
+    carried = other.device()
+    carried.set_cookie("portal_device", str(laptop.cookie("portal_device")))  # the laptop, under the other site's path
+    expected = f"{other.base}/" if faults else f"{other.base}/verify-device"
+    assert location(carried.get(other.management_url(there))) == expected
+    assert carried.has_access() is bool(faults)
+
+
 # -- the registry and the command line ------------------------------------------------------
 
 
