@@ -6,7 +6,7 @@ import dataclasses
 import math
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from playwright.sync_api import Error as PlaywrightError
 
@@ -366,6 +366,28 @@ class TheManagementUrl:
             except LookupError:
                 continue
         raise AssertionError(f"none of {actor.name}'s {len(messages)} emails holds a management URL ({pattern!r})")
+
+
+@dataclasses.dataclass(frozen=True)
+class TheManagementUrlNaming:
+    """Her management URL with every path segment and query value that is her customer id (as
+    the control API gives it) changed to `other`'s: a URL naming another customer, its token
+    still hers. None when her URL holds no such id, so that altering it changes nothing."""
+
+    other: Actor
+
+    def answered_by(self, actor: Actor) -> str | None:
+        url = actor.asks(TheManagementUrl())
+        altered = renamed(url, str(actor.recall("customer")["id"]), str(self.other.recall("customer")["id"]))
+        return None if altered == url else altered
+
+
+def renamed(url: str, own: str, other: str) -> str:
+    """`url` with each path segment and query value equal to `own` changed to `other`."""
+    parts = urlsplit(url)
+    path = "/".join(other if segment == own else segment for segment in parts.path.split("/"))
+    query = urlencode([(key, other if value == own else value) for key, value in parse_qsl(parts.query, keep_blank_values=True)])
+    return urlunsplit(parts._replace(path=path, query=query if parts.query else ""))
 
 
 # -- what the portal answers ------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any, Callable
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote
 
 from .abilities import BrowseOnDevices, ReadMailbox, device_of, site_of
 from .actors import Actor
@@ -282,28 +282,6 @@ class OpenATamperedManagementUrl:
         middle = len(secret) // 2
         flipped = secret[:middle] + ("A" if secret[middle] != "A" else "B") + secret[middle + 1:]
         actor.attempts_to(OpenLink(url.replace(secret, flipped, 1), on=self.on))
-
-
-@dataclasses.dataclass(frozen=True)
-class OpenTheManagementUrlNaming:
-    """Open her management URL with every path segment and query value that is her customer id
-    (as the control API gives it) changed to `other`'s: the URL names another customer, its
-    token still hers. A URL that does not hold her id is opened as it is."""
-
-    other: Actor
-    on: str
-
-    def perform_as(self, actor: Actor) -> None:
-        url = actor.asks(TheManagementUrl())
-        actor.attempts_to(OpenLink(renamed(url, str(actor.recall("customer")["id"]), str(self.other.recall("customer")["id"])), on=self.on))
-
-
-def renamed(url: str, own: str, other: str) -> str:
-    """`url` with each path segment and query value equal to `own` changed to `other`."""
-    parts = urlsplit(url)
-    path = "/".join(other if segment == own else segment for segment in parts.path.split("/"))
-    query = urlencode([(key, other if value == own else value) for key, value in parse_qsl(parts.query, keep_blank_values=True)])
-    return urlunsplit(parts._replace(path=path, query=query if parts.query else ""))
 
 
 @dataclasses.dataclass(frozen=True)
