@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 from pytest_bdd import parsers
 
 WHO = r"(?P<who>[A-Z][a-z]+|she|he|they)"
@@ -18,11 +21,18 @@ UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 class Phrase(parsers.re):
-    """A step pattern that remembers how it was written, placeholders and all (`template`)."""
+    """A step pattern that remembers how it was written, placeholders and all (`template`).
+    A second {DEVICE} in one step is the argument `device_2` (a third `device_3`)."""
 
     def __init__(self, template: str) -> None:
-        super().__init__(template.format(WHO=WHO, WHOSE=WHOSE, DEVICE=DEVICE))
+        nth = itertools.count(1)
+        numbered = re.sub(r"\{DEVICE\}", lambda _: _device(next(nth)), template)
+        super().__init__(numbered.format(WHO=WHO, WHOSE=WHOSE))
         self.template = template
+
+
+def _device(nth: int) -> str:
+    return DEVICE if nth == 1 else DEVICE.replace("<device>", f"<device_{nth}>")
 
 
 def phrase(pattern: str) -> Phrase:

@@ -15,6 +15,14 @@ def test_placeholders_and_groups_read_as_words() -> None:
     assert catalogue.humanise(r"{WHO} asked for (?:a|another) login link") == "{WHO} asked for {a|another} login link"
 
 
+def test_a_second_device_in_one_step_is_its_own_argument() -> None:
+    from portalcheck.steps.phrases import phrase
+
+    copied = phrase(r"{WHOSE} session was copied from {WHOSE} {DEVICE} to {WHOSE} {DEVICE}")
+    assert copied.parse_arguments("her session was copied from her laptop to her tablet") == {"device": "laptop", "device_2": "tablet"}
+    assert copied.template.count("{DEVICE}") == 2
+
+
 def test_every_step_has_a_keyword_and_an_example_from_the_bundled_features() -> None:
     steps = catalogue.load_steps()
     assert len(steps) > 80
