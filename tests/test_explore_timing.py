@@ -29,7 +29,7 @@ class Race:
         """The page the portal showed, and what the walk's chosen branch expected (contradictions: none when they agree)."""
         self.portal, shown, _ = model.apply(self.portal, action, real)
         pages = {expect.channel: expect.value for expect in shown if expect.channel.startswith("page:")}
-        candidates = [model.apply(self.walk, action, moment) for moment in self.timing.moments(before, after)]
+        candidates = [model.apply(self.walk, action, moment) for moment in self.timing.moments(before, after, action)]
         self.timing.stepped(action, before, after)
 
         def disagreeing(expects: list[model.Expect]) -> list[model.Expect]:
@@ -77,3 +77,10 @@ def test_a_model_moment_earlier_than_the_last_one_is_taken_as_given() -> None:
     state = model.initial(100.0)
     later, _, _ = model.apply(state, act.AddCustomer("Ada"), 90.0)
     assert later.now == 90.0
+
+
+def test_after_a_clock_advance_the_model_is_where_the_clock_is_not_halfway_through_the_jump() -> None:
+    race = Race()
+    race.step(act.AddCustomer("Ada"), real=0.0, before=0.0, after=0.0)
+    race.step(act.AdvanceClock(3605), real=1.0, before=1.0, after=3606.0)
+    assert 3606.0 <= race.walk.now <= 3607.0  # a verify page shown before is an hour old, not half an hour

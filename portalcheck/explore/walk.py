@@ -48,13 +48,21 @@ class Timing:
 
     dated_within: float = 0.0  # how far off, at most, the model's date of an earlier step may be
 
-    def moments(self, before: float, after: float) -> tuple[float, float, float]:
+    def moments(self, before: float, after: float, action: act.Action | None = None) -> tuple[float, float, float]:
+        """The middle, then either end; an advance of the clock is over once it answered, so its
+        real span starts after the jump (not halfway through it)."""
+        before = _after_jump(before, after, action)
         spread = SLACK_S + self.dated_within
         return (before + after) / 2 + 0.5, before - spread, after + 1 + spread
 
     def stepped(self, action: act.Action, before: float, after: float) -> None:
-        jumped = action.seconds if isinstance(action, act.AdvanceClock) else 0
-        self.dated_within = max(self.dated_within, max(0.0, after - before - jumped) / 2 + 1)
+        before = _after_jump(before, after, action)
+        self.dated_within = max(self.dated_within, max(0.0, after - before) / 2 + 1)
+
+
+def _after_jump(before: float, after: float, action: act.Action | None) -> float:
+    jumped = action.seconds if isinstance(action, act.AdvanceClock) else 0
+    return min(after, before + jumped)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,7 +161,7 @@ class Walk:
         observed, problems = self._perform(action)
         after = self.clock()
         candidates = [model.apply(self.state, variant, moment)
-                      for moment in self.timing.moments(before, after) for variant in _variants(action)]
+                      for moment in self.timing.moments(before, after, action) for variant in _variants(action)]
         self.timing.stepped(action, before, after)
         observed["mail"] = self._arrived(action, cursor, expected_mail)
         judged = []
