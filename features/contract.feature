@@ -5,7 +5,7 @@ Feature: The contract's own promises about sites
 
   @CON-1 @clock
   Scenario: Moving one site's clock leaves another site's clock where it was
-    Given another merchant has a site of their own
+    Given another merchant has a site of their own, both sites' clocks read
     When 3 days pass
     Then the other site's clock has not moved
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 
 import httpx
-from pytest_bdd import then, when
+from pytest_bdd import given, then, when
 
 from .phrases import phrase
 from .screenplay.abilities import site_of
@@ -16,6 +16,7 @@ from .screenplay.sites import (
     CallTheControlApi,
     CloseThisSite,
     HowFarTheClockMoved,
+    HowFarTheClockWasMoved,
     NoteTheSiteClock,
     OtherSites,
     TheControlAnswer,
@@ -31,6 +32,13 @@ REAL_TIME_SKEW_S = 300
 UNMOVED_SLACK_S = 60
 
 
+@given(phrase(r"another merchant has a site of their own, both sites' clocks read"))
+def another_site_and_both_clocks_read(cast: Cast, other_sites: OtherSites) -> None:
+    """A second test site, made through the control API, and its clock and this site's read (CON-1)."""
+    other_sites.open_one().attempts_to(NoteTheSiteClock())
+    cast.merchant.attempts_to(NoteTheSiteClock())
+
+
 @when(phrase(r"another merchant opens a site of their own"))
 def open_another_site(other_sites: OtherSites) -> None:
     """A second test site, made through the control API, its clock read at once."""
@@ -38,10 +46,15 @@ def open_another_site(other_sites: OtherSites) -> None:
 
 
 @then(phrase(r"the other site's clock has not moved"))
-def the_other_clock_has_not_moved(other_sites: OtherSites) -> None:
-    """The other site's clock moved no further than the machine's time did since it was made (CON-1)."""
+def the_other_clock_has_not_moved(cast: Cast, other_sites: OtherSites) -> None:
+    """This site's clock moved by what the scenario moved it, and the other site's kept the
+    machine's time, neither ahead nor behind, since both were read (CON-1)."""
+    own, advanced = cast.merchant.asks(HowFarTheClockMoved()), cast.merchant.asks(HowFarTheClockWasMoved())
+    assert own >= advanced - UNMOVED_SLACK_S, (
+        f"this site's clock should have moved {advanced:.0f} s beyond real time when it was moved; it moved {own:.0f} s"
+    )
     moved = other_sites.latest.asks(HowFarTheClockMoved())
-    assert moved <= UNMOVED_SLACK_S, f"moving this site's clock moved another site's clock too: {moved:.0f} s ahead of real time"
+    assert abs(moved) <= UNMOVED_SLACK_S, f"moving this site's clock moved another site's clock too: {moved:+.0f} s from real time"
 
 
 @then(phrase(r"the new site's clock shows the real time"))

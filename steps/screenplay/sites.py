@@ -29,6 +29,12 @@ class CannotMoveTheLink(RuntimeError):
     cannot make the check (an ERROR, not the portal's FAIL)."""
 
 
+class NothingToCarry(RuntimeError):
+    """A device that holds no cookie of her site has nothing to carry to another site's path: a
+    portal that keeps its sessions and devices elsewhere, which these checks cannot reach (not
+    the portal's FAIL)."""
+
+
 class OtherSites:
     """The sites a scenario makes beside its own, each with the merchant who runs it."""
 
@@ -37,8 +43,14 @@ class OtherSites:
         self.merchants: list[Actor] = []
 
     def open_one(self) -> Actor:
-        """A new site through the control API, and another merchant who runs it."""
-        merchant = Actor("another merchant").who_can(ControlTheSite(SiteControl.create(self._client)))
+        """A new site through the control API, and another merchant who runs it. A site the
+        control API does not make is the suite's problem (RuntimeError: an ERROR), never a
+        verdict on the rule the scenario checks."""
+        try:
+            site = SiteControl.create(self._client)
+        except ControlError as error:
+            raise RuntimeError(f"the suite could not make the other site: {error}") from error
+        merchant = Actor("another merchant").who_can(ControlTheSite(site))
         self.merchants.append(merchant)
         return merchant
 
@@ -106,7 +118,8 @@ class CarryTheDeviceToAnotherSite:
              "secure": cookie.get("secure", False), "sameSite": cookie.get("sameSite", "Lax")}
             for cookie in context.cookies(own + "/")
         ]
-        assert carried, f"{actor.name}'s {self.on} holds no cookie of her site to carry over"
+        if not carried:
+            raise NothingToCarry(f"{actor.name}'s {self.on} holds no cookie of her site to carry to the other site's path")
         context.add_cookies(carried)  # type: ignore[arg-type]
 
 
@@ -226,10 +239,19 @@ class TheSiteClock:
 
 @dataclasses.dataclass(frozen=True)
 class NoteTheSiteClock:
-    """Remember the site's clock now ("clock at first")."""
+    """Remember the site's clock now ("clock at first"), and how far it had been moved by then."""
 
     def perform_as(self, actor: Actor) -> None:
         actor.remember("clock at first", actor.asks(TheSiteClock()))
+        actor.remember("time passed at first", actor.recall("time passed", 0.0))
+
+
+@dataclasses.dataclass(frozen=True)
+class HowFarTheClockWasMoved:
+    """How far the merchant moved the site's clock (`LetTimePass`) since "clock at first", in seconds."""
+
+    def answered_by(self, actor: Actor) -> float:
+        return float(actor.recall("time passed", 0.0) - actor.recall("time passed at first"))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -369,10 +369,13 @@ class SetThePolicy:
 
 @dataclasses.dataclass(frozen=True)
 class LetTimePass:
+    """Move the site's clock on; the merchant keeps the sum moved so far ("time passed")."""
+
     seconds: float
 
     def perform_as(self, actor: Actor) -> None:
         site_of(actor).advance_clock(self.seconds)
+        actor.remember("time passed", actor.recall("time passed", 0.0) + self.seconds)
 
 
 @dataclasses.dataclass(frozen=True)
