@@ -153,6 +153,12 @@ class Matrix:
         return [outcome.fault.name for outcome in self.outcomes if self.explored and not outcome.explore_caught]
 
     @property
+    def explore_problems(self) -> list[str]:
+        """The faults whose explore run gave no answer: a crash, a timeout, a finding that does not read."""
+        return [outcome.fault.name for outcome in self.outcomes
+                if outcome.explored is not None and outcome.explored.outcome == "problem"]
+
+    @property
     def columns(self) -> list[str]:
         """Every rule some run checked, in the policy's order."""
         seen = set(self.control.verdicts).union(*(outcome.run.verdicts for outcome in self.outcomes))
@@ -169,8 +175,10 @@ class Matrix:
     @property
     def ok(self) -> bool:
         """Every fault caught by a scenario, on a clean control; with explore, its control clean
-        too (what explore misses is shown, not failed: it is measured, and still improving)."""
-        return self.control_passes and not self.uncaught and (not self.explored or self.explore_control_clean)
+        too and every explore run answered (what explore misses within its budget is shown, not
+        failed: it is measured, and still improving; a run that crashed measured nothing)."""
+        return (self.control_passes and not self.uncaught
+                and (not self.explored or (self.explore_control_clean and not self.explore_problems)))
 
     def to_json(self) -> dict[str, Any]:
         def row(run: SuiteRun) -> dict[str, Any]:
@@ -192,6 +200,7 @@ class Matrix:
             "explored": self.explored,
             "explore_control_clean": self.explore_control_clean,
             "explore_uncaught": self.explore_uncaught,
+            "explore_problems": self.explore_problems,
             "explore_options": dataclasses.asdict(self.explore_options) if self.explore_options else None,
             "rules": self.columns,
             "control": {
@@ -435,6 +444,8 @@ def command(faults: tuple[str, ...], workers: int, reports_dir: str, with_explor
         click.echo("portalcheck: explore without faults did not find nothing: the explore column proves nothing", err=True)
     if matrix.uncaught:
         click.echo(f"portalcheck: not caught by their own rule: {', '.join(matrix.uncaught)}", err=True)
+    if matrix.explore_problems:
+        click.echo(f"portalcheck: explore had a run problem (see its log) with: {', '.join(matrix.explore_problems)}", err=True)
     if matrix.explore_uncaught:
         click.echo(f"portalcheck: not caught by explore: {', '.join(matrix.explore_uncaught)}")
     click.echo(f"portalcheck: matrix at {html_path} ({matrix.duration_s:.0f} s)")
@@ -465,7 +476,8 @@ td.own { outline: 3px solid #333; outline-offset: -3px; font-weight: bold; }
 {% if matrix.ok %}Yes: the reference passes every rule below, and every fault fails the rule it breaks.
 {% else %}No:{% if not matrix.control_passes %} the reference does not pass every rule below;{% endif %}
 {% if matrix.uncaught %} not caught: {{ matrix.uncaught | join(", ") }}.{% endif %}
-{% if matrix.explored and not matrix.explore_control_clean %} explore without faults did not find nothing, so its column proves nothing.{% endif %}{% endif %}
+{% if matrix.explored and not matrix.explore_control_clean %} explore without faults did not find nothing, so its column proves nothing.{% endif %}
+{% if matrix.explore_problems %} explore had a run problem with: {{ matrix.explore_problems | join(", ") }}.{% endif %}{% endif %}
 </p>
 {% if matrix.explored %}{% set o = matrix.explore_options or {} %}<p>The <em>explore</em> column: <code>portalcheck explore</code> alone against the same fault
 (seed {{ o.seed }}, at most {{ o.walks }} walks of {{ o.steps }} steps, {{ o.budget_s }} s to search and as long to shrink);
@@ -502,5 +514,5 @@ Generated {{ matrix.generated_at }} in {{ matrix.duration_s }} s.</p>
 """)
 
 
-if __name__ == "__main__":  # `python -m portalcheck.teeth --explore`, until `portalcheck teeth` is this command
+if __name__ == "__main__":
     command()

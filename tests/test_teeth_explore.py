@@ -131,6 +131,15 @@ def test_explore_finding_something_without_faults_makes_the_matrix_not_ok(tmp_pa
         assert not dirty.explore_control_clean and not dirty.ok
 
 
+def test_an_explore_run_with_a_problem_makes_the_matrix_not_ok_and_says_which(tmp_path: Path) -> None:
+    crashed = matrix(tmp_path, explore_run(tmp_path, "nothing"), outcome(MU3, tmp_path, explore_run(tmp_path, "found", "MU-3", 4)),
+                     outcome(LL5, tmp_path, explore_run(tmp_path, "problem")))
+    assert crashed.explore_control_clean and crashed.explore_problems == [LL5] and not crashed.ok
+    html_path, json_path = teeth.write_matrix(crashed, tmp_path / "out")
+    assert json.loads(json_path.read_text())["explore_problems"] == [LL5]
+    assert f"explore had a run problem with: {LL5}." in html_path.read_text()
+
+
 def test_without_explore_the_matrix_has_no_explore_column(tmp_path: Path) -> None:
     plain = matrix(tmp_path, None, outcome(MU3, tmp_path, None))
     assert not plain.explored and plain.explore_uncaught == [] and plain.ok
