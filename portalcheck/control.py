@@ -39,13 +39,21 @@ class Call:
 class ControlClient:
     """One target's control API. `calls` lists every call made through this client."""
 
-    def __init__(self, base_url: str, token: str, *, timeout: float = 10.0, http: httpx.Client | None = None) -> None:
-        """`http`: a client to share (its connections and TLS set-up); this one then does not close it."""
+    def __init__(self, base_url: str, token: str | None, *, timeout: float = 10.0, http: httpx.Client | None = None) -> None:
+        """`http`: a client to share (its connections and TLS set-up); this one then does not close it.
+        `token` None: calls without an Authorization header (only to see them refused)."""
         self._owns_http = http is None
         self._http = http or httpx.Client(timeout=timeout)
         self._base_url = base_url.rstrip("/")
-        self._headers = {"Authorization": f"Bearer {token}"}
+        self._headers = {} if token is None else {"Authorization": f"Bearer {token}"}
         self.calls: list[Call] = []
+
+    def with_token(self, token: str | None) -> ControlClient:
+        """The same control API, connections and log of calls, with another bearer token (None:
+        none at all): calls as anyone may make them, kept in this client's evidence."""
+        other = ControlClient(self._base_url, token, http=self._http)
+        other.calls = self.calls
+        return other
 
     def close(self) -> None:
         if self._owns_http:
@@ -92,8 +100,8 @@ class SiteControl:
         answer = client.request("POST", "/control/sites", expect=(201,))
         return cls(client, answer["id"], answer["portal_url"])
 
-    def delete(self) -> None:
-        self.client.request("DELETE", self._base, expect=(204,))
+    def delete(self, *, expect: tuple[int, ...] = (204,)) -> None:
+        self.client.request("DELETE", self._base, expect=expect)
 
     def call(self, method: str, path: str, body: Any = None, *, expect: tuple[int, ...] = (200,)) -> Any:
         return self.client.request(method, self._base + path, body, expect=expect)

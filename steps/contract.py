@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 
-import httpx
 from pytest_bdd import given, then, when
 
 from .phrases import phrase
@@ -82,10 +81,10 @@ def ask_about_an_unknown_site(cast: Cast, other_sites: OtherSites, which: str) -
 
 
 @when(phrase(r"someone calls the control API (?P<credentials>without a token|with a wrong token)"))
-def call_without_the_token(cast: Cast, target: tuple[str, str], control_http: httpx.Client, credentials: str) -> None:
+def call_without_the_token(cast: Cast, credentials: str) -> None:
     """Someone reads the scenario's site policy with no Authorization header, or a wrong bearer token (CON-4)."""
     token = None if credentials == "without a token" else secrets.token_urlsafe(24)
-    someone = Actor("someone").who_can(CallTheControlApi(target[0], control_http))
+    someone = Actor("someone").who_can(CallTheControlApi(cast.site.client))
     cast.merchant.remember("answer", someone.asks(TheControlAnswer("GET", f"/control/sites/{cast.site.id}/policy", token)))
 
 

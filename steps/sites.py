@@ -11,6 +11,7 @@ from portalcheck.control import SiteControl
 
 from .pages import expect_state
 from .phrases import phrase
+from .screenplay.abilities import site_of
 from .screenplay.actors import Actor
 from .screenplay.cast import Cast
 from .screenplay.devices import PageState
@@ -21,8 +22,8 @@ from .screenplay.sites import (
     OpenHerLinkUnderAnotherSite,
     OpenHerManagementUrlInThatSite,
     OtherSites,
-    VisitAnotherSite,
 )
+from .screenplay.tasks import VisitThePortal
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def _(cast: Cast, other_sites: OtherSites, who: str, link: str, device: str) -> 
 def _(cast: Cast, other_sites: OtherSites, who: str, device: str) -> None:
     """Her device's cookies of her site (her session among them) are sent to the other site's home page."""
     carry_the_device(cast, who, other_sites.latest, device)
-    cast[who].attempts_to(VisitAnotherSite(other_sites.latest, on=device))
+    cast[who].attempts_to(VisitThePortal(on=device, portal_url=site_of(other_sites.latest).portal_url))
 
 
 @when(phrase(r"{WHO} opens {WHOSE} management URL of the other site on {WHOSE} {DEVICE}"))

@@ -106,8 +106,9 @@ def con_3(world: Any, which: str) -> None:
 
 
 def con_4(world: Any, credentials: str) -> None:
-    contract.call_without_the_token(world.cast, ("http://control.test", TOKEN), world.http, credentials)
+    contract.call_without_the_token(world.cast, credentials)
     contract.the_control_api_answers(world.cast, "401")
+    assert world.site.client.calls[-1].status == 401  # in the scenario's log of calls, its evidence
 
 
 CHECKS = [

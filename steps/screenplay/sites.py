@@ -14,9 +14,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
-from portalcheck.control import ControlClient, ControlError, SiteControl, TargetUnreachable
+from portalcheck.control import ControlClient, ControlError, SiteControl
 
 from .abilities import BrowseOnDevices, ControlTheSite, device_of, site_of
 from .actors import Actor, release_each
@@ -63,8 +61,7 @@ class OtherSites:
     def remove_all(self) -> None:
         """Delete every site made here (one a scenario deleted itself is already gone: 404)."""
         merchants, self.merchants = self.merchants, []
-        release_each(merchants, lambda merchant: site_of(merchant).client.request(
-            "DELETE", f"/control/sites/{site_of(merchant).id}", expect=(204, 404)))
+        release_each(merchants, lambda merchant: site_of(merchant).delete(expect=(204, 404)))
 
 
 def moved_under(url: str, own_portal: str, other_portal: str) -> str:
@@ -121,19 +118,6 @@ class CarryTheDeviceToAnotherSite:
         if not carried:
             raise NothingToCarry(f"{actor.name}'s {self.on} holds no cookie of her site to carry to the other site's path")
         context.add_cookies(carried)  # type: ignore[arg-type]
-
-
-@dataclasses.dataclass(frozen=True)
-class VisitAnotherSite:
-    """Open one of the other site's portal pages (home by default) on a device."""
-
-    other: Actor
-    on: str
-    page: str = "home"
-
-    def perform_as(self, actor: Actor) -> None:
-        profile = actor.ability_to(BrowseOnDevices).profile
-        device_of(actor, self.on).open(site_of(self.other).portal_url + profile.pages[self.page])
 
 
 # -- the other merchant's tasks, through the control API ------------------------------------
@@ -283,9 +267,10 @@ class TheControlAnswer:
     token: str | None = ""
 
     def answered_by(self, actor: Actor) -> tuple[int, Any]:
-        if self.token != "":
-            return actor.ability_to(CallTheControlApi).call(self.method, self.path, self.token)
-        client = site_of(actor).client
+        if self.token == "":
+            client = site_of(actor).client
+        else:
+            client = actor.ability_to(CallTheControlApi).client.with_token(self.token)
         try:
             return 200, client.request(self.method, self.path)
         except ControlError as refused:
@@ -293,22 +278,11 @@ class TheControlAnswer:
 
 
 class CallTheControlApi:
-    """Reach the control API as anyone may: with no token, or with one of one's own choosing."""
+    """Reach the control API as anyone may: with no token, or with one of one's own choosing,
+    through `client` (the scenario's, so the calls are in its evidence) with that token instead."""
 
-    def __init__(self, control_url: str, http: httpx.Client) -> None:
-        self.control_url = control_url.rstrip("/")
-        self._http = http
-
-    def call(self, method: str, path: str, token: str | None) -> tuple[int, Any]:
-        headers = {} if token is None else {"Authorization": f"Bearer {token}"}
-        try:
-            response = self._http.request(method, self.control_url + path, headers=headers)
-        except httpx.HTTPError as error:
-            raise TargetUnreachable(f"control API {method} {path}: {error}") from error
-        try:
-            return response.status_code, response.json() if response.content else None
-        except ValueError:
-            return response.status_code, response.text[:300]
+    def __init__(self, client: ControlClient) -> None:
+        self.client = client
 
     def forget(self) -> None:
-        """The HTTP client is the worker's, shared."""
+        """The client is the scenario's, closed with it."""

@@ -71,12 +71,17 @@ class OpenTheManagementUrl:
 
 @dataclasses.dataclass(frozen=True)
 class VisitThePortal:
+    """Open one of the portal's pages (home by default) on a device: her site's, or the one at
+    `portal_url` (another merchant's site)."""
+
     on: str
     page: str = "home"
+    portal_url: str | None = None
 
     def perform_as(self, actor: Actor) -> None:
         browsing = actor.ability_to(BrowseOnDevices)
-        browsing.device(self.on).open(browsing.page_url(self.page))
+        base = browsing.portal_url if self.portal_url is None else self.portal_url.rstrip("/")
+        browsing.device(self.on).open(base + browsing.profile.pages[self.page])
 
 
 @dataclasses.dataclass(frozen=True)
