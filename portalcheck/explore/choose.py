@@ -113,10 +113,17 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
             (1, _other_customers_path(state, who)),
             (2, _signed_out_cookie_again(state, who, device)),
             (1, _login_link_beside_a_waiting_device(state, who)),
+            (1, _automatic_invitations_counted(state, who)),
         ) if aim]
         if aims:
             return rng.choices([aim for _, aim in aims], weights=[weight for weight, _ in aims])[0]
     return [next_action(rng, state, opened, clock)]
+
+
+def _automatic_invitations_counted(state: model.State, who: str) -> list[act.Action]:
+    """INV-7: five subscriptions with automatic invitations on, then the merchant's own invitation."""
+    turn_on = [] if state.policy["auto_invite"] else [act.SetPolicy("auto_invite", True)]
+    return [*turn_on, *[act.Subscribe(who)] * 5, act.Invite(who)]
 
 
 def _signed_out_cookie_again(state: model.State, who: str, device: str) -> list[act.Action]:
