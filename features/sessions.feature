@@ -41,7 +41,8 @@ Feature: Sessions and inactivity
     Given Ada accepted her invitation on her laptop
     And her session was copied from her laptop to her tablet
     When she signs out on her laptop
-    Then her tablet shows her signed out when it opens the portal again
+    And she visits the portal on her tablet
+    Then her tablet shows her signed out
 
   @SES-5 @should
   Scenario: Session cookies are HttpOnly and SameSite=Lax

@@ -39,13 +39,6 @@ def _(cast: Cast, device: str) -> None:
     expect_state(cast, device, PageState.SIGNED_OUT, "the sign-in page")
 
 
-@then(phrase(r"{WHOSE} {DEVICE} shows {WHOSE} signed out when it opens the portal again"))
-def _(cast: Cast, device: str) -> None:
-    """The device opens the portal's home page again and shows the sign-in page: no session."""
-    cast["she"].attempts_to(VisitThePortal(on=device))
-    expect_state(cast, device, PageState.SIGNED_OUT, "the sign-in page")
-
-
 @then(phrase(r"{WHOSE} {DEVICE} is asked to verify this device"))
 def _(cast: Cast, device: str) -> None:
     """The device shows the verify-this-device page."""
