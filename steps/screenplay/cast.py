@@ -79,7 +79,8 @@ class Cast:
             BrowseOnDevices(self._browser, self._profile, self.site.portal_url, self._control_calls),
             ReadMailbox(self._sink.mailbox(email), self._profile),
         )
-        actor.remember("customer", record)
+        # CONTRACT v1 promises only the id in the answer: what the suite sent fills in the rest.
+        actor.remember("customer", {"email": email, "first_name": name, "last_name": last_name} | record)
         return actor
 
     def _unique_email(self, local: str) -> str:

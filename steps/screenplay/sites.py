@@ -134,7 +134,7 @@ class TakeOnTheCustomer:
     def perform_as(self, actor: Actor) -> None:
         record = self.customer.recall("customer")
         site = site_of(actor)
-        mine = site.add_customer(record["email"], self.customer.name, record.get("last_name") or "Customer")
+        mine = site.add_customer(record["email"], record["first_name"], record["last_name"])
         self.customer.remember(f"customer in {site.id}", mine)
 
 
