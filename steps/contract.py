@@ -90,8 +90,9 @@ def call_without_the_token(cast: Cast, credentials: str) -> None:
 
 @then(phrase(r"the control API answers (?P<status>\d\d\d)"))
 def the_control_api_answers(cast: Cast, status: str) -> None:
-    """The last call asked about answered with that status, and an error body as the contract has it."""
+    """The last call asked about answered with that status, and an error body as the contract has
+    it (JSON with an "error" code and a "detail" sentence)."""
     answered, body = cast.merchant.recall("answer")
     assert answered == int(status), f"the control API should answer {status}, answered {answered}: {body!r}"
-    assert isinstance(body, dict) and "error" in body, f"an error answer should be JSON {{\"error\", \"detail\"}}, got {body!r}"
+    assert isinstance(body, dict) and {"error", "detail"} <= set(body), f"an error answer should be JSON {{\"error\", \"detail\"}}, got {body!r}"
 

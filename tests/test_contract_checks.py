@@ -34,6 +34,12 @@ class FakeControlApi:
         self._ids = itertools.count(1)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        answer = self._answer(request)
+        if "errors_without_detail" in self.broken and answer.status_code >= 400:
+            return httpx.Response(answer.status_code, json={"error": json.loads(answer.content)["error"]})
+        return answer
+
+    def _answer(self, request: httpx.Request) -> httpx.Response:
         if "no_auth" not in self.broken and request.headers.get("authorization") != f"Bearer {TOKEN}":
             return httpx.Response(401, json={"error": "unauthorized", "detail": "send the token"})
         parts = request.url.path.strip("/").split("/")  # control, sites, <id>, ...
@@ -120,6 +126,8 @@ CHECKS = [
     pytest.param(con_3, ("that was never made",), "unknown_site_ok", "should answer 404", id="CON-3-never-made"),
     pytest.param(con_4, ("without a token",), "no_auth", "should answer 401", id="CON-4-no-token"),
     pytest.param(con_4, ("with a wrong token",), "no_auth", "should answer 401", id="CON-4-wrong-token"),
+    pytest.param(con_3, ("that was never made",), "errors_without_detail", "error answer should be JSON", id="CON-3-no-detail"),
+    pytest.param(con_4, ("without a token",), "errors_without_detail", "error answer should be JSON", id="CON-4-no-detail"),
 ]
 
 
