@@ -40,10 +40,10 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
     who = rng.choice(names[:1] * 3 + names[1:])
     device = rng.choice(act.DEVICES)
     menu: list[tuple[int, Callable[[], act.Action]]] = [
-        (5, lambda: _open_newest(state, who, device)),
+        (6, lambda: _open_newest(state, who, device)),
         (2, lambda: _open_email_link(rng, state, who, device)),
         (4, lambda: _open_management_url(rng, state, who, device)),
-        (3, lambda: act.AskForLoginLink(who, device)),
+        (4, lambda: act.AskForLoginLink(who, device)),
         (2, lambda: act.VisitPortal(who, device)),
         (1, lambda: act.SignOut(who, device)),
         (1, lambda: act.KeepManagementUrl(who)),
@@ -57,16 +57,16 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
         (1, lambda: act.AdvanceClock(rng.choice(PLAIN_ADVANCES))),
     ]
     if who in opened:
-        menu.append((3, lambda: _again(opened[who], device)))
+        menu.append((5, lambda: _again(opened[who], device)))
     menu += _password_menu(rng, state, who, device)
     live = [kind for kind in ("invitation", "login_link") if _latest_live(state, who, kind)]
     if live:
-        menu.append((2, lambda: act.OpenLinkOnTwoDevices(who, rng.choice(live))))
+        menu.append((1, lambda: act.OpenLinkOnTwoDevices(who, rng.choice(live))))
     if state.device(who, device).session is not None:
-        menu.append((2, lambda: act.CarrySessionToOtherSite(who, device)))
+        menu.append((1, lambda: act.CarrySessionToOtherSite(who, device)))
     if possible(state, act.ReuseEndedSession(who, device)):
-        menu.append((3, lambda: act.ReuseEndedSession(who, device)))
-    menu.append((2, lambda: _moved(rng, state, who, device)))
+        menu.append((2, lambda: act.ReuseEndedSession(who, device)))
+    menu.append((1, lambda: _moved(rng, state, who, device)))
     verify_pages = [(name, on) for name in names for on in act.DEVICES if _shows_verify(state, name, on)]
     if verify_pages:
         menu.append((4, lambda: act.AskFromVerifyPage(*rng.choice(verify_pages))))
@@ -100,9 +100,10 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
         if state.policy["auto_invite"]:  # INV-7: automatic invitations count too
             bursts.append([act.Subscribe(who)] * 5 + [act.Invite(who)])
         return rng.choice(bursts)
-    if draw < 0.15:
+    if draw < 0.14:
         device = rng.choice(act.DEVICES)
         aims = [(weight, aim) for weight, aim in (
+            (4, _across_a_boundary(rng, state, who, clock)),
             (2, _revoked_while_signed_in(state, who)),
             (2, _invited_again_after_revocation(state, who)),
             (3, _management_url_past_expiry(rng, state, who, clock)),
@@ -118,6 +119,29 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
         if aims:
             return rng.choices([aim for _, aim in aims], weights=[weight for weight, _ in aims])[0]
     return [next_action(rng, state, opened, clock)]
+
+
+def _across_a_boundary(rng: random.Random, state: model.State, who: str, clock: Callable[[], float]) -> list[act.Action]:
+    """INV-5, LL-5, SES-1: time moved to just before or just after the end of her latest live
+    link of a kind, or of a session of hers, then what that end decides: the link opened, the
+    portal visited on that device."""
+    ends: list[tuple[float, str, act.Action]] = []
+    for kind, rule in (("invitation", "INV-5"), ("login_link", "LL-5")):
+        if _latest_live(state, who, kind):
+            link = state.links_of(who, kind)[-1]
+            ttl = state.policy["invitation_ttl_s" if kind == "invitation" else "login_link_ttl_s"]
+            ends.append((link.sent_at + ttl, f"{rule}: {who}'s {kind.replace('_', ' ')} {link.id} expires",
+                         act.OpenEmailLink(who, rng.choice(act.DEVICES), kind)))
+    for device in act.DEVICES:
+        session = state.device(who, device).session
+        if session is not None:
+            ends.append((session.last_seen + state.policy["session_idle_timeout_s"], f"SES-1: the session on {who}'s {device} ends",
+                         act.VisitPortal(who, device)))
+    if not ends:
+        return []
+    at, why, then = rng.choice(ends)
+    offset = rng.choice((-5, 5))
+    return [act.AdvanceClock(max(1, math.ceil(at - clock()) + offset), f"{AIMS[offset]} {why}"), then]
 
 
 def _automatic_invitations_counted(state: model.State, who: str) -> list[act.Action]:
@@ -298,12 +322,12 @@ def _password_menu(rng: random.Random, state: model.State, who: str, device: str
     """Password actions: where the target has password logins, turned on and off, set, chosen,
     used and mistyped; with them off, a password sign-in now and then (PW-1: no form, refused)."""
     on = state.policy["password_login_enabled"]
-    menu: list[tuple[int, Callable[[], act.Action]]] = [(3, lambda: act.SignInWithPassword(who, device))]
+    menu: list[tuple[int, Callable[[], act.Action]]] = [(2 if not on else 3, lambda: act.SignInWithPassword(who, device))]
     if state.passwords:
-        menu.append((2, lambda: act.SetPolicy("password_login_enabled", not on)))
+        menu.append((1, lambda: act.SetPolicy("password_login_enabled", not on)))
     if on:
         menu += [
-            (2, lambda: act.SetPassword(who)), (3, lambda: act.SignInWithPassword(who, device)),
+            (1, lambda: act.SetPassword(who)),
             (1, lambda: act.TryWrongPassword(who, capitals=rng.random() < 0.3)), (1, lambda: act.CompareSignInAnswers(who)),
         ]
     if _shows(state, who, device, model.CHOOSE_PASSWORD):
