@@ -123,7 +123,7 @@ def test_explore_finds_a_fault_of_the_single_page_app_on_its_api(tmp_path: Path)
     for portal in portal_process.started("tests.spa_portal", ("--fault=ses5_no_samesite",)):
         path, env = profile_of(portal, "tests.spa_portal", tmp_path)
         found = CliRunner().invoke(explore_command, ["--profile", str(path), "--seed", "1", "--walks", "10", "--steps", "8",
-                                                     "--time-budget", "20", "--out", str(tmp_path / "found")], env=env)
+                                                     "--time-budget", "10", "--out", str(tmp_path / "found")], env=env)
         assert found.exit_code == 1, found.output
         saved = findings.load(tmp_path / "found" / "SES-5-seed1.json")
         assert {item["channel"].split(":")[0] for item in saved.contradictions} == {"cookies"}, saved.contradictions
