@@ -1,6 +1,7 @@
 """The explorer against the other portals and sinks a profile can name (issue 11: "any profiled
 portal"): tests/alt_portal (server-rendered, another layout), tests/spa_portal (a single-page
-app answering by fetch), a sink that requires STARTTLS and AUTH, a sink service read over HTTP.
+app answering by fetch) and two of its faults, seen on its API's answers; a sink that requires
+STARTTLS and AUTH, a sink service read over HTTP, and sinks that are a run problem.
 
 Each test starts its portal as its own tests do (tests/portal_process.py) and a target of its own
 (Playwright's sync API allows one instance a thread); a fixed seed and a small budget keep each
