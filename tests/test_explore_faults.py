@@ -20,6 +20,7 @@ INVITED = [act.AddCustomer("Ada"), act.Invite("Ada")]
 ACCEPTED = [*INVITED, act.OpenEmailLink("Ada", "laptop", "invitation")]
 WALKS = {
     "sec6_tokens_any_site": ("SEC-6", [*INVITED, act.AskForLoginLink("Ada", "laptop"), act.OpenEmailLink("Ada", "phone", "login_link", tamper="site")]),
+    "sec6_devices_any_site": ("SEC-6", [*ACCEPTED, act.OpenOtherSitesManagementUrl("Ada", "laptop", "phone")]),
     "ses4_sign_out_keeps_session": ("SES-4", [*ACCEPTED, act.SignOut("Ada", "laptop"), act.ReuseEndedSession("Ada", "laptop")]),
     "ll6_reusable": ("SEC-2", [*ACCEPTED, act.AskForLoginLink("Ada", "laptop"), act.OpenLinkOnTwoDevices("Ada")]),
     "pw6_lock_by_typed_address": ("PW-6", [act.AddCustomer("Ada"), act.SetPolicy("password_login_enabled", True), act.Invite("Ada"),

@@ -65,6 +65,7 @@ LAST = {
     "SEC-3": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SEC-3", "referrer-policy:Ada's laptop", "no-referrer", None),
     "SES-5": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SES-5", "new_session:Ada's laptop", True, False),
     "SES-4": contradiction(act.ReuseEndedSession("Ada", "laptop"), "SES-4", "page:Ada's laptop", model.NOT_ACCOUNT, model.ACCOUNT),
+    "SEC-6 device": contradiction(act.OpenOtherSitesManagementUrl("Ada", "laptop", "phone"), "SEC-6", "page:Ada's laptop", model.VERIFY, model.ACCOUNT),
     "MU-1": contradiction(act.SendAccountEmail("Ada"), "MU-1", "management URL", "a new URL", "http://portal/manage/1/2/old"),
     "INV-8": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation"), "INV-8", "page:Ada's laptop", model.CHOOSE_PASSWORD, model.ACCOUNT),
 }
@@ -77,7 +78,7 @@ def test_a_finding_is_a_scenario_of_the_suites_own_steps_tagged_with_its_rule(ru
     path = tmp_path / "finding.feature"
     path.write_text(text)
     assert check_gherkin(path) == []
-    assert f"  @{rule} @{gherkin.level(rule)} @explored\n" in text
+    assert f"  @{found.rule} @{gherkin.level(found.rule)} @explored\n" in text
     patterns = suite_step_patterns()
     steps = [re.sub(r"^(Given|When|Then|And) ", "", line.strip()) for line in text.splitlines()
              if re.match(r"\s+(Given|When|Then|And) ", line)]
@@ -203,7 +204,7 @@ def test_out_and_run_dir_together_are_a_run_problem(tmp_path: Path) -> None:
 
 def test_every_action_has_a_wording_or_a_comment() -> None:
     fields = {"customer": "Ada", "device": "laptop", "link": "login_link", "key": "auto_invite", "value": True,
-              "seconds": 60, "first": "Ada", "second": "Ben"}
+              "seconds": 60, "first": "Ada", "second": "Ben", "other": "phone"}
     for kind, cls in act.KINDS.items():
         action = cls(**{field.name: fields[field.name] for field in dataclasses.fields(cls) if field.name in fields})
         text = gherkin.feature([act.AddCustomer("Ada"), act.Invite("Ada"), action], [contradiction(action, "LL-6", "page:Ada's laptop", model.PROBLEM, model.ACCOUNT)])

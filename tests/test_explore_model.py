@@ -476,3 +476,12 @@ def test_two_devices_opening_a_used_link_are_both_refused_by_the_rule_that_made_
     site.do(act.OpenEmailLink("Ada", "laptop", "login_link"))
     expects = site.do(act.OpenLinkOnTwoDevices("Ada"))
     assert {expect.rule for channel, expect in expects.items() if channel.startswith("page:")} == {"LL-6"}
+
+
+def test_a_device_verified_in_her_site_is_asked_to_verify_in_another_site_that_took_her_on() -> None:
+    site = Site()
+    site.accepted()
+    expects = site.do(act.OpenOtherSitesManagementUrl("Ada", "laptop", "phone"))
+    assert (expects["page:Ada's laptop"].value, expects["page:Ada's laptop"].rule) == (model.VERIFY, "SEC-6")
+    assert expects["mail"].value == (("Ada", "invitation"),) and site.sent == []  # the other site's email, no link of hers here
+    assert site.page(act.OpenManagementUrl("Ada", "laptop"))[0] == model.ACCOUNT  # her own site keeps the laptop verified

@@ -194,6 +194,17 @@ class CarrySessionToOtherSite(Action):
 
 
 @dataclasses.dataclass(frozen=True)
+class OpenOtherSitesManagementUrl(Action):
+    """Another site takes her on with the same address and invites her; she accepts on `other`,
+    then opens that site's management URL on `device`, which is verified in her own site (SEC-6)."""
+
+    kind: ClassVar[str] = "open_other_sites_management_url"
+    customer: str
+    device: str
+    other: str
+
+
+@dataclasses.dataclass(frozen=True)
 class ReuseEndedSession(Action):
     """The session cookie her device held before she signed out there, put back, and the portal opened (SES-4)."""
 
@@ -222,7 +233,7 @@ KINDS: dict[str, type[Action]] = {
         AdvanceClock, AskForLoginLink, AskFromVerifyPage, CompareLoginLinkAnswers, OpenEmailLink,
         KeepManagementUrl, OpenManagementUrl, VisitPortal, SignOut, SetPassword, ChoosePassword,
         SignInWithPassword, TryWrongPassword, CompareSignInAnswers, OpenLinkOnTwoDevices, CarrySessionToOtherSite,
-        ReuseEndedSession,
+        ReuseEndedSession, OpenOtherSitesManagementUrl,
     )
 }
 

@@ -67,6 +67,9 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
     if possible(state, act.ReuseEndedSession(who, device)):
         menu.append((2, lambda: act.ReuseEndedSession(who, device)))
     menu.append((1, lambda: _moved(rng, state, who, device)))
+    other = next(name for name in act.DEVICES if name != device)
+    if possible(state, act.OpenOtherSitesManagementUrl(who, device, other)):
+        menu.append((2, lambda: act.OpenOtherSitesManagementUrl(who, device, other)))
     verify_pages = [(name, on) for name in names for on in act.DEVICES if _shows_verify(state, name, on)]
     if verify_pages:
         menu.append((4, lambda: act.AskFromVerifyPage(*rng.choice(verify_pages))))
@@ -264,6 +267,10 @@ def possible(state: model.State, action: act.Action) -> bool:
         return _shows(state, action.customer, action.device, model.CHOOSE_PASSWORD)
     if isinstance(action, act.OpenLinkOnTwoDevices):
         return bool(state.mail_of(action.customer, action.link))
+    if isinstance(action, act.OpenOtherSitesManagementUrl):
+        customer = state.customers[action.customer]
+        return (not customer.elsewhere and action.device != action.other
+                and action.customer in state.device(action.customer, action.device).verified)
     if isinstance(action, act.ReuseEndedSession):
         shown = state.device(action.customer, action.device)
         return shown.ended_by == "SES-4" and shown.session is None

@@ -71,6 +71,13 @@ def _steps(actions: Sequence[act.Action], sent: Sequence[Sequence[tuple[str, str
             index += run
             continue
         mails = sent[index] if index < len(sent) else ()
+        if isinstance(action, act.OpenOtherSitesManagementUrl):  # two of the suite's steps
+            _, whose = PRONOUNS.get(action.customer, ("they", "their"))
+            steps += [("Given", f"{action.customer} accepted the other merchant's invitation on {whose} {action.other}"),
+                      ("When", f"{action.customer} opens {whose} management URL of the other site on {whose} {action.device}")]
+            in_when, spotlight = True, action.customer
+            index += 1
+            continue
         given, when, who = _wordings(action, invited, mails)
         if given is None and when is None:
             steps.append(("#", _unworded(action)))
@@ -137,7 +144,7 @@ def _collapsed(action: act.Action, run: int, invited: set[str], spotlight: str) 
 
 
 def _moves_to_other_site(action: act.Action) -> bool:
-    return getattr(action, "tamper", "") == "site" or isinstance(action, act.CarrySessionToOtherSite)
+    return getattr(action, "tamper", "") == "site" or isinstance(action, (act.CarrySessionToOtherSite, act.OpenOtherSitesManagementUrl))
 
 
 def _unworded(action: act.Action) -> str:

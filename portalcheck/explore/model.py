@@ -67,6 +67,7 @@ class Customer:
     was_enabled: bool = False
     email_verified: bool = False
     has_password: bool = False
+    elsewhere: bool = False  # another site took her on too (SEC-6)
     invitations_at: list[float] = dataclasses.field(default_factory=list)
 
 
@@ -607,6 +608,12 @@ class _Step:
     def carry_session_to_other_site(self, a: act.CarrySessionToOtherSite) -> None:
         """SEC-6: a session of one site grants nothing under another site's path."""
         self.show(a.customer, a.device, NOT_ACCOUNT, "SEC-6", "her session, carried to another site's pages, shows her signed out there")
+
+    def open_other_sites_management_url(self, a: act.OpenOtherSitesManagementUrl) -> None:
+        """SEC-6: verified in one site, a device is not verified in another, where she is a customer too."""
+        self.s.customers[a.customer].elsewhere = True
+        self.expect("mail", ((a.customer, "invitation"),), "INV-1", "the other site invites her too")
+        self.show(a.customer, a.device, VERIFY, "SEC-6", "a device verified in one site is not verified in another merchant's site")
 
     def reuse_ended_session(self, a: act.ReuseEndedSession) -> None:
         """SES-4: a session she signed out of stays ended on the portal, even if its cookie comes back."""

@@ -231,6 +231,8 @@ class Walk:
             observed.update(self._wrong_passwords(action, problems))
         elif isinstance(action, act.OpenLinkOnTwoDevices):
             observed.update(self._open_on_two_devices(action, problems))
+        elif isinstance(action, act.OpenOtherSitesManagementUrl):
+            observed.update(self._other_sites_management_url(action, problems))
         elif isinstance(action, act.SetPolicy):
             _, observed["status"] = self._control("PUT", "/policy", {action.key: action.value})
         elif isinstance(action, act.AdvanceClock):
@@ -282,13 +284,7 @@ class Walk:
                 self.devices.press(page, "new_password_submit")
         elif isinstance(action, act.CarrySessionToOtherSite):
             other = self._other_site_portal()
-            context = page.context
-            carried = [cookie for cookie in context.cookies()
-                       if not self.profile.session_cookie or cookie["name"] == self.profile.session_cookie]
-            path = urlsplit(other).path or "/"
-            context.add_cookies([{"name": cookie["name"], "value": cookie["value"], "domain": cookie["domain"], "path": path,
-                                  "httpOnly": cookie["httpOnly"], "secure": cookie["secure"], "sameSite": cookie["sameSite"]}
-                                 for cookie in carried])
+            self._carry_cookies(page, other)
             self.devices.goto(page, other + self.profile.pages["home"])
         elif isinstance(action, act.OpenManagementUrl):
             url = self._management_url(action)
@@ -394,6 +390,39 @@ class Walk:
         for key, page, loads in devices:
             observed.update(self._observe(page, loads, key, before=cookies[key], token=token, problems=problems))
         return observed
+
+    def _other_sites_management_url(self, action: act.OpenOtherSitesManagementUrl,
+                                    problems: list[tuple[str, str, Any, Any, str]]) -> dict[str, Any]:
+        """The other site takes her on (same address) and invites her; she accepts on one device,
+        and opens that site's management URL on the other, verified in her own site only."""
+        self._other_site_portal()
+        other = self._other_site
+        assert other is not None
+        address = self.emails[action.customer]
+        made = other.call("POST", "/customers", {"email": address, "first_name": action.customer, "last_name": "Walker"}, expect=(201,))
+        cursor = self._cursor()
+        other.call("POST", f"/customers/{made['id']}/invitations", expect=(202,))
+        kind = self.profile.emails["invitation"]
+        assert kind.action_link is not None
+        message = self.target.sink.mailbox(address).wait_for(subject=kind.subject.pattern, after=cursor, timeout=self.profile.mail_timeout_s)
+        accepting, _ = self.devices.page(action.customer, action.other)
+        self.devices.goto(accepting, message.link(kind.action_link.pattern).url)
+        key = model.device_key(action.customer, action.device)
+        page, responses = self.devices.page(action.customer, action.device)
+        before = self.devices.session_cookie(key)
+        self._carry_cookies(page, other.portal_url)  # the same device: what makes it one is its cookies
+        self.devices.goto(page, message.link(self.profile.management_url.pattern).url)
+        return self._observe(page, responses, key, before=before, token=None, problems=problems)
+
+    def _carry_cookies(self, page: Any, other_portal: str) -> None:
+        """The device's cookies of her site (her session and the device's own among them), copied
+        to the other site's path, as one browser visiting both sites would hold them."""
+        mine = urlsplit(self.site.portal_url).path or "/"
+        path = urlsplit(other_portal).path or "/"
+        carried = [cookie for cookie in page.context.cookies() if cookie["path"] == mine or mine.startswith(cookie["path"].rstrip("/") + "/")]
+        page.context.add_cookies([{"name": cookie["name"], "value": cookie["value"], "domain": cookie["domain"], "path": path,
+                                   "httpOnly": cookie["httpOnly"], "secure": cookie["secure"], "sameSite": cookie["sameSite"]}
+                                  for cookie in carried])
 
     def _other_site_portal(self) -> str:
         if self._other_site is None:
