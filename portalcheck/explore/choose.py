@@ -45,7 +45,7 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
         (4, lambda: _open_management_url(rng, state, who, device)),
         (4, lambda: act.AskForLoginLink(who, device)),
         (2, lambda: act.VisitPortal(who, device)),
-        (1, lambda: act.SignOut(who, device)),
+        (2, lambda: act.SignOut(who, device)),
         (1, lambda: act.KeepManagementUrl(who)),
         (2, lambda: act.Invite(who)),
         (1, lambda: act.Revoke(who)),
@@ -65,7 +65,7 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
     if state.device(who, device).session is not None:
         menu.append((1, lambda: act.CarrySessionToOtherSite(who, device)))
     if possible(state, act.ReuseEndedSession(who, device)):
-        menu.append((2, lambda: act.ReuseEndedSession(who, device)))
+        menu.append((4, lambda: act.ReuseEndedSession(who, device)))
     menu.append((1, lambda: _moved(rng, state, who, device)))
     other = next(name for name in act.DEVICES if name != device)
     if possible(state, act.OpenOtherSitesManagementUrl(who, device, other)):
