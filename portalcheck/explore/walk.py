@@ -339,12 +339,7 @@ class Walk:
         form = page.locator(self.profile.selectors["password_form"])
         if form.count() == 0 or not form.first.is_visible():
             return False
-        form = form.first
-        form.locator(self.profile.selectors["password_email"]).fill(address)
-        form.locator(self.profile.selectors["password_input"]).fill(password)
-        self.devices.loads_of(page).clear()
-        with page.expect_navigation(wait_until="domcontentloaded"):
-            form.locator(self.profile.selectors["password_submit"]).click()
+        self.devices.submit(page, "password_form", {"password_email": address, "password_input": password}, "password_submit")
         return True
 
     def _wrong_passwords(self, action: act.TryWrongPassword | act.CompareSignInAnswers,
@@ -380,12 +375,7 @@ class Walk:
         token = _token(url, self.profile.emails[action.link].action_link)
         devices = [(model.device_key(action.customer, device), *self.devices.page(action.customer, device)) for device in act.DEVICES]
         cookies = {key: self.devices.session_cookie(key) for key, _, _ in devices}
-        for _, _, loads in devices:
-            loads.clear()
-        (_, first, _), (_, second, _) = devices
-        with first.expect_navigation(wait_until="domcontentloaded"), second.expect_navigation(wait_until="domcontentloaded"):
-            for _, page, _ in devices:
-                page.evaluate("url => { window.location.href = url }", url)
+        self.devices.goto_together([page for _, page, _ in devices], url)
         observed: dict[str, Any] = {}
         for key, page, loads in devices:
             observed.update(self._observe(page, loads, key, before=cookies[key], token=token, problems=problems))
