@@ -1,10 +1,11 @@
 """The next action of a walk, chosen from what the model says exists, by a step's own random.
 
-Each step of a walk draws one integer from Hypothesis and seeds a `random.Random` with it: the
-draws of a walk are then the same whatever the portal answered (Hypothesis replays a walk by its
-draws), while the choice can look at the state (only links she was sent, only a verify page that
-shows). A step's action depends on its integer and the state alone, so Hypothesis shrinks a walk
-by deleting steps, and a replayed walk takes the same actions.
+Each step of a walk draws one integer from Hypothesis and seeds a `random.Random` with it and
+the walk's length so far: the draws of a walk are then the same whatever the portal answered
+(Hypothesis replays a walk by its draws), while the choice can look at the state (only links she
+was sent, only a verify page that shows). A step's action depends on its integer, its place and
+the state alone, so a replayed walk takes the same actions; Hypothesis's shrinking by deleting
+steps changes the steps after, which `replay.shorten` makes up for by deleting concrete actions.
 """
 
 from __future__ import annotations
