@@ -29,7 +29,6 @@ from portalcheck.explore.devices import Devices
 from portalcheck.explore.machine import Run, explore
 from portalcheck.explore.replay import replay
 from portalcheck.explore.target import Target, open_target
-from portalcheck.explore.walk import Walk
 from portalcheck.profile import REFERENCE
 from tests import portal_process
 from tests.portal_process import PortalProcess
@@ -67,16 +66,11 @@ def judged_loads(monkeypatch: pytest.MonkeyPatch) -> list[Response]:
     return seen
 
 
-@pytest.mark.parametrize(("module", "passwords"), [
-    ("tests.alt_portal", True),
-    ("tests.spa_portal", False),  # passwords: test_explore_takes_the_password_forms_and_races_of_the_single_page_app
-])
-def test_explore_finds_nothing_on_another_correct_portal(module: str, passwords: bool, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch, judged_loads: list[Response]) -> None:
+@pytest.mark.parametrize("module", ["tests.alt_portal", "tests.spa_portal"])
+def test_explore_finds_nothing_on_another_correct_portal(module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         judged_loads: list[Response]) -> None:
     for portal in portal_process.started(module):
         path, env = profile_of(portal, module, tmp_path)
-        if not passwords:  # the profile says the portal has no password logins: walks leave them alone
-            path.write_text(path.read_text().replace("password_login = true", "password_login = false", 1))
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         with open_target(profile.load(path)) as target:
@@ -88,23 +82,11 @@ def test_explore_finds_nothing_on_another_correct_portal(module: str, passwords:
     assert "document" in kinds and ("fetch" in kinds) == (module == "tests.spa_portal"), kinds
 
 
-def send_password_as_devices_do(walk: Walk, page: Any, address: str, password: str) -> bool:
-    """`Walk._send_password` as walk.py should have it: sent through `Devices.submit`, which waits
-    for the answer on whichever channel it comes. walk.py's own waits for a page load, which a
-    single-page app answers with `history.pushState` before it draws the account: the sign-in
-    view still shows and is read as the answer (a false PW-2). Drop this once walk.py does it."""
-    form = page.locator(walk.profile.selectors["password_form"])
-    if form.count() == 0 or not form.first.is_visible():
-        return False
-    walk.devices.submit(page, "password_form", {"password_email": address, "password_input": password}, "password_submit")
-    return True
-
-
 def test_explore_takes_the_password_forms_and_races_of_the_single_page_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Not drawn but taken, as a finding is replayed: password logins turned on, a password signing
     her in on a new device, a wrong one, a login link opened on two devices at once; each agreeing
-    with the model."""
-    monkeypatch.setattr(Walk, "_send_password", send_password_as_devices_do)
+    with the model. (They wait on every channel through `Devices.submit` and `goto_together`: a
+    wait for a page load read the sign-in view, still drawn after `history.pushState`, as the answer.)"""
     actions = [act.AddCustomer("Ada"), act.Invite("Ada"), act.OpenEmailLink("Ada", "laptop", "invitation"),
                act.SetPolicy("password_login_enabled", True), act.SetPassword("Ada"), act.SignInWithPassword("Ada", "phone"),
                act.TryWrongPassword("Ada"), act.AskForLoginLink("Ada", "laptop"), act.OpenLinkOnTwoDevices("Ada")]
