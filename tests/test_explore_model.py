@@ -484,4 +484,7 @@ def test_a_device_verified_in_her_site_is_asked_to_verify_in_another_site_that_t
     expects = site.do(act.OpenOtherSitesManagementUrl("Ada", "laptop", "phone"))
     assert (expects["page:Ada's laptop"].value, expects["page:Ada's laptop"].rule) == (model.VERIFY, "SEC-6")
     assert expects["mail"].value == (("Ada", "invitation"),) and site.sent == []  # the other site's email, no link of hers here
+    from portalcheck.explore.choose import possible
+
+    assert not possible(site.state, act.AskFromVerifyPage("Ada", "laptop"))  # that verify page is the other site's
     assert site.page(act.OpenManagementUrl("Ada", "laptop"))[0] == model.ACCOUNT  # her own site keeps the laptop verified

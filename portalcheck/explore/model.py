@@ -27,6 +27,7 @@ UNKNOWN = "unknown address"  # the third asker of LL-2: an address the portal ne
 ACCOUNT, SIGNED_OUT, VERIFY, PROBLEM, SENT = "account", "signed_out", "verify_device", "link_problem", "login_link_sent"
 CHOOSE_PASSWORD = "choose_password"
 NOT_ACCOUNT = "not:account"  # any page but the account: what a tampered URL may show
+OTHER_SITE = "other site"  # a page of another site the device shows: nothing of hers to act on
 
 DEFAULT_POLICY: dict[str, Any] = {
     "auto_invite": False,
@@ -614,6 +615,7 @@ class _Step:
         self.s.customers[a.customer].elsewhere = True
         self.expect("mail", ((a.customer, "invitation"),), "INV-1", "the other site invites her too")
         self.show(a.customer, a.device, VERIFY, "SEC-6", "a device verified in one site is not verified in another merchant's site")
+        self.s.devices[device_key(a.customer, a.device)].page = OTHER_SITE  # that verify page is the other site's, not hers
 
     def reuse_ended_session(self, a: act.ReuseEndedSession) -> None:
         """SES-4: a session she signed out of stays ended on the portal, even if its cookie comes back."""
