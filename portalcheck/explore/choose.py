@@ -117,7 +117,7 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
             (1, _no_password_compared(state, who)),
             (1, _other_customers_path(state, who)),
             (2, _signed_out_cookie_again(state, who, device)),
-            (1, _login_link_beside_a_waiting_device(state, who)),
+            (3, _login_link_beside_a_waiting_device(state, who)),
             (1, _automatic_invitations_counted(state, who)),
         ) if aim]
         if aims:
