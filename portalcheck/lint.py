@@ -24,7 +24,7 @@ from .gherkin_check import Problem, check_gherkin
 from .plugin.markers import CAPABILITY_MARKS, EXPLORED_MARK, LEVEL_MARKS
 
 TIME_MODULE = "time"  # the steps that move the site's clock
-_RULE_TAG = re.compile(r"[A-Z]+-\d+")
+_RULE_TAG = rules.CHECK_TAG
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
 
 

@@ -73,7 +73,7 @@ def verdicts(
 
 
 def contract_verdicts(results: list[dict[str, Any]], in_suite: Mapping[str, int] | None = None) -> list[RuleVerdict]:
-    """One verdict per contract check (CON-1...), from the scenarios tagged with it: PASS or FAIL
+    """One verdict per contract check (contract-1...), from the scenarios tagged with it: PASS or FAIL
     (the contract is broken), else as a rule's (ERROR, N/A, PARTIAL, NOT RUN, UNCOVERED)."""
     in_suite = rules.scenario_counts() if in_suite is None else in_suite
     out = []

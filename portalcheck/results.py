@@ -33,7 +33,7 @@ class ScenarioResult:
     file: str = ""  # the feature file
     step: dict[str, Any] | None = None  # the failing step: keyword, text, file, line
     why: str = ""  # for a failure or an error: whose it is, in words
-    contract_checks: list[str] = dataclasses.field(default_factory=list)  # CON-1...: the contract's, not the policy's
+    contract_checks: list[str] = dataclasses.field(default_factory=list)  # contract-1...: the contract's, not the policy's
 
 
 class ResultCollector:

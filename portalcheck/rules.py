@@ -10,7 +10,9 @@ from . import bundled
 
 _SPEC_RULE = re.compile(r"^- ([A-Z]+-\d+)(?: (MUST|SHOULD|REF))?: (.*)$", re.M)
 _READING_RULE = re.compile(r"^- \*\*([A-Z]+-\d+)\*\* (MUST|SHOULD|REF) —", re.M)
-_CONTRACT_CHECK = re.compile(r"^\| (CON-\d+) \| (.*) \|$", re.M)
+_CONTRACT_CHECK = re.compile(r"^\| (contract-\d+) \| (.*) \|$", re.M)
+# A tag that names what a scenario checks: a rule of the policy (MU-3), or a contract check (contract-1).
+CHECK_TAG = re.compile(r"[A-Z]+-\d+|contract-\d+")
 CONTRACT_LEVEL = "CONTRACT"  # a contract check's mark of level: not a rule of the policy
 SECTION_LEVEL = "SHOULD"  # "Security of the implementation (SEC), all SHOULD"
 
@@ -29,7 +31,7 @@ def load(path: Path | None = None) -> list[Rule]:
 
 
 def contract_checks(path: Path | None = None) -> list[Rule]:
-    """The contract's own promises the suite checks (CON-1...), from the table in
+    """The contract's own promises the suite checks (contract-1...), from the table in
     docs/control-api.md. Not rules of the policy: `load` never returns them, and the report
     shows them apart."""
     found = _CONTRACT_CHECK.findall((path or bundled.docs() / "control-api.md").read_text(encoding="utf-8"))
@@ -42,12 +44,12 @@ def read_in_docs(path: Path | None = None) -> dict[str, str]:
 
 
 def tagged_in_features(folder: Path | None = None) -> set[str]:
-    """The rule IDs that some scenario of the suite (default: the bundled one) is tagged with."""
-    return {tag for path in (folder or bundled.features()).rglob("*.feature") for tag in re.findall(r"@([A-Z]+-\d+)\b", path.read_text(encoding="utf-8"))}
+    """The rule and contract-check IDs that some scenario of the suite (default: the bundled one) is tagged with."""
+    return {tag for path in (folder or bundled.features()).rglob("*.feature") for tag in re.findall(rf"@({CHECK_TAG.pattern})\b", path.read_text(encoding="utf-8"))}
 
 
 def scenario_counts(folder: Path | None = None) -> dict[str, int]:
-    """Rule ID -> how many scenarios of the suite check it, an outline counting once per example."""
+    """Rule or contract-check ID -> how many scenarios of the suite check it, an outline counting once per example."""
     from pytest_bdd.feature import get_features  # only the report needs the parser
 
     counts: dict[str, int] = {}
@@ -55,6 +57,6 @@ def scenario_counts(folder: Path | None = None) -> dict[str, int]:
         for scenario in feature.scenarios.values():
             bound = sum(len(list(examples.as_contexts())) for examples in scenario.examples) or 1
             for tag in scenario.tags | feature.tags:
-                if re.fullmatch(r"[A-Z]+-\d+", tag):
+                if CHECK_TAG.fullmatch(tag):
                     counts[tag] = counts.get(tag, 0) + bound
     return counts

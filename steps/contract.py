@@ -33,7 +33,7 @@ UNMOVED_SLACK_S = 60
 
 @given(phrase(r"another merchant has a site of their own, both sites' clocks read"))
 def another_site_and_both_clocks_read(cast: Cast, other_sites: OtherSites) -> None:
-    """A second test site, made through the control API, and its clock and this site's read (CON-1)."""
+    """A second test site, made through the control API, and its clock and this site's read (contract-1)."""
     other_sites.open_one().attempts_to(NoteTheSiteClock())
     cast.merchant.attempts_to(NoteTheSiteClock())
 
@@ -47,7 +47,7 @@ def open_another_site(other_sites: OtherSites) -> None:
 @then(phrase(r"the other site's clock has not moved"))
 def the_other_clock_has_not_moved(cast: Cast, other_sites: OtherSites) -> None:
     """This site's clock moved by what the scenario moved it, and the other site's kept the
-    machine's time, neither ahead nor behind, since both were read (CON-1)."""
+    machine's time, neither ahead nor behind, since both were read (contract-1)."""
     own, advanced = cast.merchant.asks(HowFarTheClockMoved()), cast.merchant.asks(HowFarTheClockWasMoved())
     assert own >= advanced - UNMOVED_SLACK_S, (
         f"this site's clock should have moved {advanced:.0f} s beyond real time when it was moved; it moved {own:.0f} s"
@@ -58,7 +58,7 @@ def the_other_clock_has_not_moved(cast: Cast, other_sites: OtherSites) -> None:
 
 @then(phrase(r"the new site's clock shows the real time"))
 def the_new_clock_shows_real_time(other_sites: OtherSites) -> None:
-    """The new site's clock, read when it was made, is within five minutes of the machine's UTC (CON-2)."""
+    """The new site's clock, read when it was made, is within five minutes of the machine's UTC (contract-2)."""
     reading = other_sites.latest.recall("clock at first")
     off = (reading.site - reading.machine).total_seconds()
     assert abs(off) <= REAL_TIME_SKEW_S, (
@@ -69,7 +69,7 @@ def the_new_clock_shows_real_time(other_sites: OtherSites) -> None:
 
 @when(phrase(r"the merchant asks for the policy of a site (?P<which>that was deleted|that was never made)"))
 def ask_about_an_unknown_site(cast: Cast, other_sites: OtherSites, which: str) -> None:
-    """The merchant reads the policy of a site the target does not know (CON-3)."""
+    """The merchant reads the policy of a site the target does not know (contract-3)."""
     merchant = cast.merchant
     if which == "that was deleted":
         gone = other_sites.open_one()
@@ -82,7 +82,7 @@ def ask_about_an_unknown_site(cast: Cast, other_sites: OtherSites, which: str) -
 
 @when(phrase(r"someone calls the control API (?P<credentials>without a token|with a wrong token)"))
 def call_without_the_token(cast: Cast, credentials: str) -> None:
-    """Someone reads the scenario's site policy with no Authorization header, or a wrong bearer token (CON-4)."""
+    """Someone reads the scenario's site policy with no Authorization header, or a wrong bearer token (contract-4)."""
     token = None if credentials == "without a token" else secrets.token_urlsafe(24)
     someone = Actor("someone").who_can(CallTheControlApi(cast.site.client))
     cast.merchant.remember("answer", someone.asks(TheControlAnswer("GET", f"/control/sites/{cast.site.id}/policy", token)))

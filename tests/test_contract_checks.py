@@ -118,16 +118,16 @@ def con_4(world: Any, credentials: str) -> None:
 
 
 CHECKS = [
-    pytest.param(con_1, (), "one_clock_for_all", "moving this site's clock moved another site's clock too: \\+", id="CON-1"),
-    pytest.param(con_1, (), "other_clocks_thrown_back", "moving this site's clock moved another site's clock too: -", id="CON-1-thrown-back"),
-    pytest.param(con_1, (), "own_clock_stands_still", "this site's clock should have moved 259200 s", id="CON-1-own-unmoved"),
-    pytest.param(con_2, (), "clock_starts_yesterday", "should start at real time", id="CON-2"),
-    pytest.param(con_3, ("that was deleted",), "unknown_site_ok", "should answer 404", id="CON-3-deleted"),
-    pytest.param(con_3, ("that was never made",), "unknown_site_ok", "should answer 404", id="CON-3-never-made"),
-    pytest.param(con_4, ("without a token",), "no_auth", "should answer 401", id="CON-4-no-token"),
-    pytest.param(con_4, ("with a wrong token",), "no_auth", "should answer 401", id="CON-4-wrong-token"),
-    pytest.param(con_3, ("that was never made",), "errors_without_detail", "error answer should be JSON", id="CON-3-no-detail"),
-    pytest.param(con_4, ("without a token",), "errors_without_detail", "error answer should be JSON", id="CON-4-no-detail"),
+    pytest.param(con_1, (), "one_clock_for_all", "moving this site's clock moved another site's clock too: \\+", id="contract-1"),
+    pytest.param(con_1, (), "other_clocks_thrown_back", "moving this site's clock moved another site's clock too: -", id="contract-1-thrown-back"),
+    pytest.param(con_1, (), "own_clock_stands_still", "this site's clock should have moved 259200 s", id="contract-1-own-unmoved"),
+    pytest.param(con_2, (), "clock_starts_yesterday", "should start at real time", id="contract-2"),
+    pytest.param(con_3, ("that was deleted",), "unknown_site_ok", "should answer 404", id="contract-3-deleted"),
+    pytest.param(con_3, ("that was never made",), "unknown_site_ok", "should answer 404", id="contract-3-never-made"),
+    pytest.param(con_4, ("without a token",), "no_auth", "should answer 401", id="contract-4-no-token"),
+    pytest.param(con_4, ("with a wrong token",), "no_auth", "should answer 401", id="contract-4-wrong-token"),
+    pytest.param(con_3, ("that was never made",), "errors_without_detail", "error answer should be JSON", id="contract-3-no-detail"),
+    pytest.param(con_4, ("without a token",), "errors_without_detail", "error answer should be JSON", id="contract-4-no-detail"),
 ]
 
 

@@ -33,7 +33,7 @@ def build(run: Path, made: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_the_contract_checks_are_no_rules_of_the_policy() -> None:
-    assert CONTRACT == ["CON-1", "CON-2", "CON-3", "CON-4"]
+    assert CONTRACT == ["contract-1", "contract-2", "contract-3", "contract-4"]
     assert not set(CONTRACT) & {rule.id for rule in rules.load()}
 
 
@@ -45,23 +45,23 @@ def test_a_kept_contract_shows_a_pass_each_and_counts_no_rule(tmp_path: Path) ->
     assert summary["outside_rules"]["total"] == 0  # a contract scenario is not "outside any rule"
     assert summary["conformant"] and report.exit_status(summary) == 0
     page = (tmp_path / "index.html").read_text()
-    assert 'id="CON-1"' in page[page.index("Contract checks"):page.index("Problems with the run")]
+    assert 'id="contract-1"' in page[page.index("Contract checks"):page.index("Problems with the run")]
     assert "may not be trusted" not in page
 
 
 def test_a_broken_contract_check_fails_the_run_and_says_the_verdicts_may_not_be_trusted(tmp_path: Path) -> None:
-    summary = build(tmp_path, results(broken="CON-1"))
-    assert summary["contract"]["broken"] == ["CON-1"]
+    summary = build(tmp_path, results(broken="contract-1"))
+    assert summary["contract"]["broken"] == ["contract-1"]
     assert "FAIL" not in summary["verdicts"]  # no rule of the policy failed ...
     assert report.exit_status(summary) == 1 and not summary["conformant"]  # ... and yet the run fails
-    assert any(line.startswith("CONTRACT BROKEN CON-1: CON-1 0 at features/contract.feature:10") for line in report.findings_lines(summary))
+    assert any(line.startswith("CONTRACT BROKEN contract-1: contract-1 0 at features/contract.feature:10") for line in report.findings_lines(summary))
     page = (tmp_path / "index.html").read_text()
-    assert "The contract is broken (CON-1" in page and "the policy verdicts of this run may not be trusted" in page
+    assert "The contract is broken (contract-1" in page and "the policy verdicts of this run may not be trusted" in page
 
 
 def test_a_contract_check_the_suite_could_not_make_is_an_error_not_a_break(tmp_path: Path) -> None:
-    summary = build(tmp_path, results(broken="CON-4", outcome="error"))
-    check = next(check for check in summary["contract"]["checks"] if check["id"] == "CON-4")
+    summary = build(tmp_path, results(broken="contract-4", outcome="error"))
+    check = next(check for check in summary["contract"]["checks"] if check["id"] == "contract-4")
     assert check["verdict"] == "ERROR" and summary["contract"]["broken"] == []
     assert report.exit_status(summary) == report.EXIT_RUN_PROBLEM
 

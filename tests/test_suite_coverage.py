@@ -31,7 +31,7 @@ def test_the_spec_copy_has_every_rule_of_policy_v1() -> None:
 
 
 def test_the_contract_checks_are_apart_from_the_rules() -> None:
-    assert list(CONTRACT) == ["CON-1", "CON-2", "CON-3", "CON-4"]
+    assert list(CONTRACT) == ["contract-1", "contract-2", "contract-3", "contract-4"]
     assert not set(CONTRACT) & set(SPEC)
 
 
