@@ -1,5 +1,5 @@
 """The explorer's new reach, proved against the simulator's faults: each walk below is one the
-explorer draws (its actions as a finding holds them), replayed against the fault, which it must
+explorer draws (its actions as a finding holds them; most are its aims), replayed against the fault, which it must
 contradict by the fault's rule, and against the correct simulator, which it must not. One
 search by exploring alone, too: the fault of PW-1, which the first password sign-in meets.
 
@@ -21,6 +21,10 @@ ACCEPTED = [*INVITED, act.OpenEmailLink("Ada", "laptop", "invitation")]
 WALKS = {
     "sec6_tokens_any_site": ("SEC-6", [*INVITED, act.AskForLoginLink("Ada", "laptop"), act.OpenEmailLink("Ada", "phone", "login_link", tamper="site")]),
     "sec6_devices_any_site": ("SEC-6", [*ACCEPTED, act.OpenOtherSitesManagementUrl("Ada", "laptop", "phone")]),
+    "mu8_customer_from_path": ("MU-8", [*INVITED, act.AddCustomer("Ben"), act.Invite("Ben"), act.SetPolicy("email_verification_required", False),
+                                        act.OpenManagementUrl("Ada", "laptop", tamper="segment:1")]),
+    "ev2_link_verifies_waiting_devices": ("EV-2", [*ACCEPTED, act.OpenManagementUrl("Ada", "phone"), act.AskForLoginLink("Ada", "laptop"),
+                                                   act.OpenEmailLink("Ada", "laptop", "login_link"), act.OpenManagementUrl("Ada", "phone")]),
     "ses4_sign_out_keeps_session": ("SES-4", [*ACCEPTED, act.SignOut("Ada", "laptop"), act.ReuseEndedSession("Ada", "laptop")]),
     "ll6_reusable": ("SEC-2", [*ACCEPTED, act.AskForLoginLink("Ada", "laptop"), act.OpenLinkOnTwoDevices("Ada")]),
     "pw6_lock_by_typed_address": ("PW-6", [act.AddCustomer("Ada"), act.SetPolicy("password_login_enabled", True), act.Invite("Ada"),

@@ -488,3 +488,12 @@ def test_a_device_verified_in_her_site_is_asked_to_verify_in_another_site_that_t
 
     assert not possible(site.state, act.AskFromVerifyPage("Ada", "laptop"))  # that verify page is the other site's
     assert site.page(act.OpenManagementUrl("Ada", "laptop"))[0] == model.ACCOUNT  # her own site keeps the laptop verified
+
+
+def test_a_device_waiting_to_be_verified_stays_unverified_when_a_link_is_opened_on_another() -> None:
+    site = Site()
+    site.accepted()
+    assert site.page(act.OpenManagementUrl("Ada", "phone")) == (model.VERIFY, "MU-3")
+    site.do(act.AskForLoginLink("Ada", "laptop"))
+    site.do(act.OpenEmailLink("Ada", "laptop", "login_link"))
+    assert site.page(act.OpenManagementUrl("Ada", "phone")) == (model.VERIFY, "EV-2")

@@ -207,10 +207,12 @@ def _passwords_on(state: model.State, who: str) -> list[act.Action]:
 
 def _other_customers_path(state: model.State, who: str) -> list[act.Action]:
     """MU-8: her management URL with the customer its path names changed (to the next one's:
-    Ben, added after her), with verification off, so that his unverified email is no refusal."""
+    Ben, added after her, with portal access), with verification off, so that his unverified
+    email is no refusal."""
     if who != act.NAMES[0] or not state.mail_of(who):
         return []
-    others = [] if act.NAMES[1] in state.customers else [act.AddCustomer(act.NAMES[1])]
+    ben = state.customers.get(act.NAMES[1])
+    others = ([] if ben is not None else [act.AddCustomer(act.NAMES[1])]) + ([] if ben is not None and ben.enabled else [act.Invite(act.NAMES[1])])
     unverified = [act.SetPolicy("email_verification_required", False)] if state.policy["email_verification_required"] else []
     return [*others, *unverified, act.OpenManagementUrl(who, "laptop", tamper="segment:1")]
 

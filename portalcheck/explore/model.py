@@ -86,6 +86,8 @@ class Device:
     page_customer: str = ""
     page_at: float = 0.0
     ended_by: str = ""  # the rule that ended its last session: SES-1, SES-4, REV-1
+    asked_to_verify: bool = False  # shown the verify page, and not verified since
+    passed_over: bool = False  # asked to verify, then a link of hers opened on another device (EV-2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,6 +227,8 @@ class _Step:
         key = device_key(customer, device)
         target = self.s.devices.setdefault(key, Device())
         target.page, target.page_customer, target.page_at = page, customer, self.now
+        if page == VERIFY:
+            target.asked_to_verify = True
         self.expect(f"page:{key}", page, rule, why)
         if page == CHOOSE_PASSWORD:
             return  # a page of her signed-in session: it may well greet her by name
@@ -442,7 +446,12 @@ class _Step:
         customer = self.s.customers[a.customer]
         customer.email_verified = True
         key = device_key(a.customer, a.device)
-        self.s.devices.setdefault(key, Device()).verified.add(a.customer)
+        opener = self.s.devices.setdefault(key, Device())
+        opener.verified.add(a.customer)
+        opener.asked_to_verify = opener.passed_over = False
+        for other_key, other in self.s.devices.items():  # EV-2: only the device that opened it is verified
+            if other_key != key and other_key.startswith(f"{a.customer}'s ") and other.asked_to_verify:
+                other.passed_over = True
         self.start_session(a.customer, a.device)
         if link.kind == "invitation" and self.s.policy["password_login_enabled"] and not customer.has_password:
             self.show(a.customer, a.device, CHOOSE_PASSWORD, "INV-8", "with password logins on, accepting the invitation asks for a password")
@@ -481,7 +490,10 @@ class _Step:
             self.show(a.customer, a.device, VERIFY, "EV-1", "her email is not verified yet: no access by any route")
             return
         elif a.customer not in target.verified:
-            self.show(a.customer, a.device, VERIFY, "MU-3", "this device is not verified: it is asked to verify")
+            if target.passed_over:
+                self.show(a.customer, a.device, VERIFY, "EV-2", "a link opened on another device verified that device only: this one is still asked to verify")
+            else:
+                self.show(a.customer, a.device, VERIFY, "MU-3", "this device is not verified: it is asked to verify")
             return
         else:
             rule, why = "MU-2", "the management URL signs her in on a verified device"
