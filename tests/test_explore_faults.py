@@ -25,6 +25,7 @@ WALKS = {
                                         act.OpenManagementUrl("Ada", "laptop", tamper="segment:1")]),
     "ev2_link_verifies_waiting_devices": ("EV-2", [*ACCEPTED, act.OpenManagementUrl("Ada", "phone"), act.AskForLoginLink("Ada", "laptop"),
                                                    act.OpenEmailLink("Ada", "laptop", "login_link"), act.OpenManagementUrl("Ada", "phone")]),
+    "inv7_auto_invites_uncounted": ("INV-7", [*INVITED, act.SetPolicy("auto_invite", True), *[act.Subscribe("Ada")] * 5]),
     "ses4_sign_out_keeps_session": ("SES-4", [*ACCEPTED, act.SignOut("Ada", "laptop"), act.ReuseEndedSession("Ada", "laptop")]),
     "ll6_reusable": ("SEC-2", [*ACCEPTED, act.AskForLoginLink("Ada", "laptop"), act.OpenLinkOnTwoDevices("Ada")]),
     "pw6_lock_by_typed_address": ("PW-6", [act.AddCustomer("Ada"), act.SetPolicy("password_login_enabled", True), act.Invite("Ada"),

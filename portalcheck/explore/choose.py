@@ -115,10 +115,10 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
             (2, _locked_out(rng, state, who, device)),
             (2, _passwords_on(state, who)),
             (1, _no_password_compared(state, who)),
-            (1, _other_customers_path(state, who)),
+            (2, _other_customers_path(state, who)),
             (2, _signed_out_cookie_again(state, who, device)),
             (3, _login_link_beside_a_waiting_device(state, who)),
-            (1, _automatic_invitations_counted(state, who)),
+            (2, _automatic_invitations_counted(state, who)),
         ) if aim]
         if aims:
             return rng.choices([aim for _, aim in aims], weights=[weight for weight, _ in aims])[0]
