@@ -249,7 +249,7 @@ def test_revocation_ends_sessions_and_links_and_a_new_invitation_works_but_not_t
     assert site.do(act.Revoke("Ada"))["status"].value == 422
     site.do(act.Invite("Ada"))
     assert site.page(act.OpenManagementUrl("Ada", "laptop", source="kept")) == (model.PROBLEM, "REV-1")
-    assert site.page(act.OpenManagementUrl("Ada", "laptop")) == (model.VERIFY, "MU-3")  # devices are forgotten
+    assert site.page(act.OpenManagementUrl("Ada", "laptop")) == (model.VERIFY, "REV-1")  # devices are forgotten
     assert site.page(act.OpenEmailLink("Ada", "phone", "invitation")) == (model.ACCOUNT, "INV-4")
 
 

@@ -88,6 +88,7 @@ class Device:
     ended_by: str = ""  # the rule that ended its last session: SES-1, SES-4, REV-1
     asked_to_verify: bool = False  # shown the verify page, and not verified since
     passed_over: bool = False  # asked to verify, then a link of hers opened on another device (EV-2)
+    revoked: set[str] = dataclasses.field(default_factory=set)  # customers whose verification here a revocation ended
 
 
 @dataclasses.dataclass(frozen=True)
@@ -351,6 +352,8 @@ class _Step:
             if ml.customer == a.customer:
                 ml.revoked = True
         for target in self.s.devices.values():
+            if a.customer in target.verified:
+                target.revoked.add(a.customer)
             target.verified.discard(a.customer)
             if target.session is not None and target.session.customer == a.customer:
                 target.session, target.ended_by = None, "REV-1"
@@ -448,6 +451,7 @@ class _Step:
         key = device_key(a.customer, a.device)
         opener = self.s.devices.setdefault(key, Device())
         opener.verified.add(a.customer)
+        opener.revoked.discard(a.customer)
         opener.asked_to_verify = opener.passed_over = False
         for other_key, other in self.s.devices.items():  # EV-2: only the device that opened it is verified
             if other_key != key and other_key.startswith(f"{a.customer}'s ") and other.asked_to_verify:
@@ -490,7 +494,9 @@ class _Step:
             self.show(a.customer, a.device, VERIFY, "EV-1", "her email is not verified yet: no access by any route")
             return
         elif a.customer not in target.verified:
-            if target.passed_over:
+            if a.customer in target.revoked:
+                self.show(a.customer, a.device, VERIFY, "REV-1", "revocation made this device's verification useless, a new invitation too")
+            elif target.passed_over:
                 self.show(a.customer, a.device, VERIFY, "EV-2", "a link opened on another device verified that device only: this one is still asked to verify")
             else:
                 self.show(a.customer, a.device, VERIFY, "MU-3", "this device is not verified: it is asked to verify")

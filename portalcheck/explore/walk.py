@@ -315,7 +315,21 @@ class Walk:
             if self.devices.marker(page) == model.ACCOUNT:
                 self.devices.press(page, "sign_out")
         observed.update(self._observe(page, responses, key, before=before, token=token, problems=problems))
+        if isinstance(action, act.CarrySessionToOtherSite) or getattr(action, "tamper", "") == "site":
+            self._forget_other_site(page)
         return observed
+
+    def _forget_other_site(self, page: Any) -> None:
+        """The device's cookies under the other site's path dropped once judged: a copy of her
+        session cookie there would be read as her session cookie at the next step."""
+        if self._other_site is None:
+            return
+        path = urlsplit(self._other_site.portal_url).path or "/"
+        kept = [cookie for cookie in page.context.cookies() if cookie["path"] != path]
+        page.context.clear_cookies()
+        if kept:
+            page.context.add_cookies([{key: cookie[key] for key in ("name", "value", "domain", "path", "expires", "httpOnly", "secure", "sameSite")}
+                                      for cookie in kept])
 
     def _observe(self, page: Any, responses: list[Any], key: str, *, before: str, token: str | None,
                  problems: list[tuple[str, str, Any, Any, str]]) -> dict[str, Any]:
@@ -402,7 +416,10 @@ class Walk:
         before = self.devices.session_cookie(key)
         self._carry_cookies(page, other.portal_url)  # the same device: what makes it one is its cookies
         self.devices.goto(page, message.link(self.profile.management_url.pattern).url)
-        return self._observe(page, responses, key, before=before, token=None, problems=problems)
+        observed = self._observe(page, responses, key, before=before, token=None, problems=problems)
+        self._forget_other_site(page)
+        self._forget_other_site(accepting)
+        return observed
 
     def _carry_cookies(self, page: Any, other_portal: str) -> None:
         """The device's cookies of her site (her session and the device's own among them), copied
