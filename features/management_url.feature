@@ -101,6 +101,19 @@ Feature: The management URL
     Then her laptop is told the link is not valid
 
   @MU-8 @should
+  Scenario: A management URL with its link number changed grants nothing
+    Given Ada accepted her invitation on her laptop
+    When she opens her management URL with its path segment 3 changed on her laptop
+    Then her laptop does not show her account
+
+  @MU-6 @must
+  Scenario: Reading the management URL again hands out the same one
+    Given Ada was invited
+    And the merchant read her management URL 2 times
+    When the merchant reads her management URL again
+    Then the merchant is answered with the same management URL
+
+  @MU-8 @should
   Scenario: Another customer's management URL grants nothing on a customer's device
     Given Ada accepted her invitation on her laptop
     And Ben accepted his invitation on his laptop

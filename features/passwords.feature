@@ -12,6 +12,11 @@ Feature: Passwords
     When Ada visits the sign-in page on her laptop
     Then her laptop offers no password form
 
+  @PW-2 @must
+  Scenario: With password logins on the sign-in page offers a password form
+    When Ada visits the sign-in page on her laptop
+    Then her laptop offers a password form
+
   @PW-1 @must
   Scenario: With password logins off a password sign-in is refused
     Given Ada has a password and a verified laptop
@@ -23,6 +28,14 @@ Feature: Passwords
   Scenario: A verified customer signs in with her password on a new device
     Given Ada has a password and a verified laptop
     When she signs in with her password on her phone
+    Then her phone shows her account
+
+  @INV-8 @must
+  Scenario: The password chosen on accepting the invitation signs her in on a new device
+    Given Ada was invited
+    When she accepts her invitation on her laptop
+    And she chooses a password on her laptop
+    And she signs in with her password on her phone
     Then her phone shows her account
 
   @EV-2 @must @clock
@@ -70,6 +83,14 @@ Feature: Passwords
     Given Ada has a password and a verified laptop
     And someone tried 5 wrong passwords for Ada, typing her address in capitals
     When she signs in with her password on her phone
+    Then her phone does not show her account
+
+  @PW-6 @should
+  Scenario: Wrong passwords count towards the lock however the address is typed
+    Given Ada has a password and a verified laptop
+    And someone tried 4 wrong passwords for Ada
+    When someone tries a wrong password for Ada, typing her address in capitals
+    And she signs in with her password on her phone
     Then her phone does not show her account
 
   @PW-6 @should @clock

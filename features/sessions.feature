@@ -37,6 +37,13 @@ Feature: Sessions and inactivity
     And her management URL asks her laptop to verify this device
 
   @SES-4 @ref
+  Scenario: A session cookie put back after signing out grants nothing
+    Given Ada accepted her invitation on her laptop
+    When she signs out on her laptop
+    And she visits the portal on her laptop with the session cookie she signed out of
+    Then her laptop does not show her account
+
+  @SES-4 @ref
   Scenario: Signing out ends the session for a copy of its cookies too
     Given Ada accepted her invitation on her laptop
     And her session was copied from her laptop to her tablet

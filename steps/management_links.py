@@ -58,3 +58,12 @@ def _(cast: Cast) -> None:
     (status, answer), first = cast.merchant.asks(TheLastManagementLinkRead()), cast.merchant.recall("first management URL")
     assert status == 200, f"once a new link is available, reading it should succeed, not answer {status}: {answer}"
     assert answer["url"] != first, f"the read should hand out a new management URL, not {first} again"
+
+
+@then(phrase(r"the merchant is answered with the same management URL"))
+def _(cast: Cast) -> None:
+    """The last read answered the URL the read before it did (or, with none before, the one her emails hold)."""
+    (status, answer), before = cast.merchant.asks(TheLastManagementLinkRead()), cast.merchant.recall("management link read before", None)
+    known = before[1]["url"] if before and before[0] == 200 else cast["she"].asks(TheManagementUrl())
+    assert status == 200, f"reading the management URL should succeed, not answer {status}: {answer}"
+    assert answer["url"] == known, f"the same management URL should be handed out until it is renewed: {known}, not {answer['url']}"

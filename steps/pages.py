@@ -102,6 +102,15 @@ def _(cast: Cast, device: str) -> None:
     assert "password_form" not in forms, "with password logins off, the sign-in page should offer no password form"
 
 
+@then(phrase(r"{WHOSE} {DEVICE} offers a password form"))
+def _(cast: Cast, device: str) -> None:
+    """The sign-in page (the one shown, else opened now) is drawn with a password form beside its login-link form."""
+    if "login_link_form" not in cast["she"].asks(TheFormsShown(device)):
+        cast["she"].attempts_to(VisitThePortal(on=device, page="sign_in"))
+    forms = cast["she"].asks(TheFormsShown(device, once_drawn=True))
+    assert "password_form" in forms, f"with password logins on, the sign-in page should offer a password form: {cast['she'].asks(WhereTheDeviceIs(device))}"
+
+
 @then(phrase(r"{WHOSE} management URL (?:still )?opens {WHOSE} account on {WHOSE} {DEVICE}"))
 def _(cast: Cast, device: str) -> None:
     """She opens her current management URL on the device, and it shows her account."""

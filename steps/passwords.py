@@ -10,7 +10,7 @@ from .customers import accept_the_invitation
 from .phrases import phrase
 from .screenplay.cast import Cast
 from .screenplay.questions import TheAccountShown
-from .screenplay.tasks import GiveAPassword, SignInWithPassword, SignInWithPasswordAsEach
+from .screenplay.tasks import ChooseAPassword, GiveAPassword, SignInWithPassword, SignInWithPasswordAsEach
 
 
 @given(phrase(r"{WHO} has a password"))
@@ -52,6 +52,18 @@ def _(cast: Cast, who: str, times: str) -> None:
 def _(cast: Cast, who: str, times: str) -> None:
     """Someone sent that many wrong passwords for the customer, her address typed in capitals."""
     try_wrong_passwords(cast, who, int(times), capitals=True)
+
+
+@when(phrase(r"someone tries (?:a wrong password|(?P<times>\d+) wrong passwords) for (?P<who>[A-Z][a-z]+)(?P<capitals>, typing {WHOSE} address in capitals)?"))
+def _(cast: Cast, who: str, times: str | None, capitals: str | None) -> None:
+    """Someone sends one (or that many) wrong passwords for the customer, her address typed as given."""
+    try_wrong_passwords(cast, who, int(times or 1), capitals=bool(capitals))
+
+
+@when(phrase(r"{WHO} chooses a password on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, device: str) -> None:
+    """On the choose-a-password page her device shows, she chooses one (and remembers it)."""
+    cast[who].attempts_to(ChooseAPassword(on=device, password=f"pw-{secrets.token_urlsafe(12)}"))
 
 
 def try_wrong_passwords(cast: Cast, who: str, times: int, *, capitals: bool = False) -> None:

@@ -27,8 +27,10 @@ from .screenplay.tasks import (
     OpenATamperedManagementUrl,
     OpenTheManagementUrl,
     VisitThePortal,
-    OpenTheLoginLinkDamaged,
-    OpenTheLoginLinkOnTwoDevicesAtOnce,
+    OpenATamperedLink,
+    OpenTheLinkDamaged,
+    OpenTheLinkOnTwoDevicesAtOnce,
+    PutBackTheSignedOutSession,
     SendTheLoginLinkFormWith,
 )
 
@@ -52,10 +54,14 @@ def _(cast: Cast) -> None:
     assert not repeated, f"link tokens repeat across emails: {repeated}"
 
 
-@when(phrase(r"{WHO} opens {WHOSE} login link on {WHOSE} laptop and {WHOSE} phone at the same moment"))
-def _(cast: Cast, who: str) -> None:
-    """Both devices start opening her latest login link before either has loaded it."""
-    cast[who].attempts_to(OpenTheLoginLinkOnTwoDevicesAtOnce(("laptop", "phone")))
+# The links of her emails, as steps name them, and the kind of email each comes in.
+LINKS = {"login link": "login_link", "invitation link": "invitation"}
+
+
+@when(phrase(r"{WHO} opens {WHOSE} (?P<link>login link|invitation link) on {WHOSE} laptop and {WHOSE} phone at the same moment"))
+def _(cast: Cast, who: str, link: str) -> None:
+    """Both devices start opening her latest login link (or invitation) before either has loaded it."""
+    cast[who].attempts_to(OpenTheLinkOnTwoDevicesAtOnce(LINKS[link], ("laptop", "phone")))
 
 
 @then(phrase(r"exactly one of {WHOSE} laptop and {WHOSE} phone shows {WHOSE} account"))
@@ -65,10 +71,10 @@ def _(cast: Cast) -> None:
     assert sum(shown.values()) == 1, f"a single-use link opened twice at once should let exactly one device in: {shown}"
 
 
-@then(phrase(r"{WHOSE} {DEVICE}'s address bar holds no token from {WHOSE} invitation"))
-def _(cast: Cast, device: str) -> None:
-    """Once the invitation's page is drawn, the address bar no longer holds its token."""
-    token = cast["she"].asks(TheActionLinkToken("invitation"))
+@then(phrase(r"{WHOSE} {DEVICE}'s address bar holds no token from {WHOSE} (?P<link>invitation|login link)"))
+def _(cast: Cast, device: str, link: str) -> None:
+    """Once the page of the invitation (or login link) is drawn, the address bar no longer holds its token."""
+    token = cast["she"].asks(TheActionLinkToken(LINKS.get(link, "invitation")))
     current = cast["she"].asks(TheAddressBar(device))  # once drawn: a single-page app takes the token out itself
     assert token not in current, f"after opening the link the address bar still holds its token: {current}"
 
@@ -115,10 +121,23 @@ def _(cast: Cast, device: str, device_2: str) -> None:
         pytest.skip(f"not applicable: the target's sessions are not carried by cookies: a copy of her {device}'s cookies does not show her account on her {device_2}")
 
 
-@when(phrase(r"{WHO} opens {WHOSE} login link (?P<damage>cut short|with a garbled token|with an enormous token) on {WHOSE} {DEVICE}"))
-def _(cast: Cast, who: str, damage: str, device: str) -> None:
-    """She opens her latest login link with its token damaged."""
-    cast[who].attempts_to(OpenTheLoginLinkDamaged(damage, on=device))
+@when(phrase(r"{WHO} opens {WHOSE} (?P<link>login link|invitation link) (?P<damage>cut short|with a garbled token|with an enormous token) on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, link: str, damage: str, device: str) -> None:
+    """She opens her latest login link (or invitation) with its token damaged."""
+    cast[who].attempts_to(OpenTheLinkDamaged(damage, on=device, kind=LINKS[link]))
+
+
+@when(phrase(r"{WHO} opens {WHOSE} (?P<link>login link|invitation link|management URL) with its (?P<part>path segment|query value) (?P<nth>\d+) changed on {WHOSE} {DEVICE}"))
+def _(cast: Cast, who: str, link: str, part: str, nth: str, device: str) -> None:
+    """She opens her latest link with one part changed: the nth path segment under her site's
+    address, or the nth query value (counted from 1; a number plus one, else a middle character)."""
+    cast[who].attempts_to(OpenATamperedLink(LINKS.get(link, "management"), part, int(nth), on=device))
+
+
+@when(phrase(r"{WHO} visits the portal on {WHOSE} {DEVICE} with the session cookie (?:she|he|they) signed out of"))
+def _(cast: Cast, who: str, device: str) -> None:
+    """The session cookies her device held when she signed out there are put back, and she opens the portal."""
+    cast[who].attempts_to(PutBackTheSignedOutSession(on=device))
 
 
 @then(phrase(r"the portal answered with a client error"))

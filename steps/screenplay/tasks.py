@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from typing import Any, Callable
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from .abilities import BrowseOnDevices, ReadMailbox, device_of, site_of
 from .actors import Actor
@@ -12,6 +13,7 @@ from .devices import PageState
 from .questions import (
     TheActionLink,
     TheAnswerText,
+    TheFormsShown,
     TheManagementLinkHandedOut,
     TheManagementUrl,
     TheNewEmail,
@@ -137,9 +139,12 @@ class SignInWithPassword:
         device = device_of(actor, self.on)
         if self.on not in actor.recall("sign-in page open on", ()):
             actor.attempts_to(VisitThePortal(self.on, page="sign_in"))
+            if "password_form" not in actor.asks(TheFormsShown(self.on, once_drawn=True)):
+                return  # a sign-in page without a password form: there is nothing to send (a Then judges it)
         fields = {
             "password_email": self.address or actor.recall("customer")["email"],
-            "password_input": self.password or actor.recall("password"),
+            # One she never chose, when she has none: a portal must not take it (an explored walk types one).
+            "password_input": self.password or actor.recall("password", None) or f"never-chosen-{secrets.token_urlsafe(9)}",
         }
         device.submit("password_form", fields, "password_submit")
 
@@ -153,6 +158,8 @@ class ChooseAPassword:
 
     def perform_as(self, actor: Actor) -> None:
         device = device_of(actor, self.on)
+        state = device.state()
+        assert state is PageState.CHOOSE_PASSWORD, f"expected the choose-a-password page, but {device.describe()} shows {state.value}"
         device.selector("new_password_input").first.fill(self.password)
         device.press("new_password_submit")
         actor.remember("password", self.password)
@@ -166,7 +173,25 @@ class SignOut:
         device = device_of(actor, self.on)
         if device.state() is not PageState.ACCOUNT:
             actor.attempts_to(VisitThePortal(self.on))
+        names = {name for name, _ in actor.asks(TheSessionCookies(self.on))}
+        actor.remember(f"session cookies signed out of on {self.on}",
+                       [cookie for cookie in device.context.cookies() if cookie["name"] in names])
         device.press("sign_out")
+
+
+@dataclasses.dataclass(frozen=True)
+class PutBackTheSignedOutSession:
+    """Put the session cookies her device held when she signed out there back into its jar, as
+    a copy kept by someone would be, and open the portal with them (SES-4: that session ended)."""
+
+    on: str
+
+    def perform_as(self, actor: Actor) -> None:
+        device = device_of(actor, self.on)
+        kept = actor.recall(f"session cookies signed out of on {self.on}", [])  # none: she never signed out there
+        if kept:
+            device.context.add_cookies(kept)
+        actor.attempts_to(VisitThePortal(on=self.on))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -226,13 +251,15 @@ class SignInWithPasswordAsEach:
 
 
 @dataclasses.dataclass(frozen=True)
-class OpenTheLoginLinkOnTwoDevicesAtOnce:
-    """Both devices start opening her latest login link before either has loaded it."""
+class OpenTheLinkOnTwoDevicesAtOnce:
+    """Both devices start opening the link of her latest email of `kind` (login link or
+    invitation) before either has loaded it."""
 
+    kind: str = "login_link"
     devices: tuple[str, str] = ("laptop", "phone")
 
     def perform_as(self, actor: Actor) -> None:
-        url = actor.asks(TheActionLink("login_link"))
+        url = actor.asks(TheActionLink(self.kind))
         first, second = (device_of(actor, name) for name in self.devices)
         for device in (first, second):
             device.navigating()
@@ -309,19 +336,61 @@ DAMAGE: dict[str, Callable[[str], str]] = {
 
 
 @dataclasses.dataclass(frozen=True)
-class OpenTheLoginLinkDamaged:
-    """Open her latest login link with its token damaged (`DAMAGE`); the damaged token is
-    remembered as the "malformed input"."""
+class OpenTheLinkDamaged:
+    """Open the link of her latest email of `kind` (login link or invitation) with its token
+    damaged (`DAMAGE`); the damaged token is remembered as the "malformed input"."""
 
     damage: str
     on: str
+    kind: str = "login_link"
 
     def perform_as(self, actor: Actor) -> None:
-        url = actor.asks(TheActionLink("login_link"))
-        token = link_token(url, actor.ability_to(BrowseOnDevices).profile.emails["login_link"].action_link)
+        url = actor.asks(TheActionLink(self.kind))
+        token = link_token(url, actor.ability_to(BrowseOnDevices).profile.emails[self.kind].action_link)
         damaged = DAMAGE[self.damage](token)
         actor.remember("malformed input", damaged)
         actor.attempts_to(OpenLink(url.replace(token, damaged, 1), on=self.on))
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenATamperedLink:
+    """Open her latest link of `kind` ("invitation", "login_link" or "management") with one part
+    changed: the `nth` path segment under her site's portal URL, or the `nth` query value (a path
+    segment when it has no query), counted from 1 and round again past the last."""
+
+    kind: str
+    part: str  # "path segment" or "query value"
+    nth: int
+    on: str
+
+    def perform_as(self, actor: Actor) -> None:
+        url = actor.asks(TheManagementUrl() if self.kind == "management" else TheActionLink(self.kind))
+        base = urlsplit(actor.ability_to(BrowseOnDevices).portal_url).path.rstrip("/")
+        actor.attempts_to(OpenLink(tampered(url, base, self.part, self.nth), on=self.on))
+
+
+def tampered(url: str, base: str, part: str, nth: int) -> str:
+    """`url` with its `nth` path segment under `base` (or query value) changed as a tamperer would:
+    a number plus one, else a middle character."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if part == "query value" and query:
+        k = (nth - 1) % len(query)
+        query[k] = (query[k][0], changed_part(query[k][1]))
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    segments = parts.path[len(base):].strip("/").split("/")
+    k = (nth - 1) % len(segments)
+    segments[k] = changed_part(segments[k])
+    return urlunsplit(parts._replace(path=base + "/" + "/".join(segments)))
+
+
+def changed_part(part: str) -> str:
+    if part.isdigit():
+        return str(int(part) + 1)
+    if not part:
+        return "x"
+    middle = len(part) // 2
+    return part[:middle] + ("A" if part[middle] != "A" else "B") + part[middle + 1:]
 
 
 # What each bad input makes of her address.
@@ -443,6 +512,7 @@ class ReadTheManagementUrl:
     def perform_as(self, actor: Actor) -> None:
         status, answer = actor.asks(TheManagementLinkHandedOut(self.customer, self.expect))
         actor.remember("last status", status)
+        actor.remember("management link read before", actor.recall("management link read", None))
         actor.remember("management link read", (status, answer))
 
 
