@@ -68,6 +68,18 @@ LAST = {
     "SEC-6 device": contradiction(act.OpenOtherSitesManagementUrl("Ada", "laptop", "phone"), "SEC-6", "page:Ada's laptop", model.VERIFY, model.ACCOUNT),
     "MU-1": contradiction(act.SendAccountEmail("Ada"), "MU-1", "management URL", "a new URL", "http://portal/manage/1/2/old"),
     "INV-8": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation"), "INV-8", "page:Ada's laptop", model.CHOOSE_PASSWORD, model.ACCOUNT),
+    "PW-2": contradiction(act.SignInWithPassword("Ada", "phone"), "PW-2", "password_form:Ada's phone", True, False),
+    "MU-6": contradiction(act.ReadManagementLink("Ada"), "MU-6", "management URL", "http://portal/manage/1/2/old", "http://portal/manage/1/2/new"),
+    "SEC-4": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SEC-4", "url:Ada's laptop", "no token", "a token"),
+    "INV-4 tampered": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation", tamper="query:1"), "INV-4", "page:Ada's laptop",
+                                    model.PROBLEM, model.ACCOUNT),
+    "MU-2 tampered": contradiction(act.OpenManagementUrl("Ada", "laptop", tamper="segment:0"), "MU-2", "page:Ada's laptop",
+                                   model.PROBLEM, model.ACCOUNT),
+    "SEC-1 damaged": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation", damage="garbled"), "SEC-1", "page:Ada's laptop",
+                                   model.PROBLEM, model.ACCOUNT),
+    "SEC-2 invitation": contradiction(act.OpenLinkOnTwoDevices("Ada", "invitation"), "SEC-2", "page:Ada's phone", model.PROBLEM, model.ACCOUNT),
+    "PW-6 one more": contradiction(act.TryWrongPassword("Ada", capitals=True), "PW-6", "status", 429, 200),
+    "PW-1 choose": contradiction(act.ChoosePassword("Ada", "laptop"), "INV-8", "page:Ada's laptop", model.ACCOUNT, model.CHOOSE_PASSWORD),
 }
 
 
@@ -168,7 +180,7 @@ def test_a_walk_through_passwords_and_another_site_is_said_in_the_suites_wording
     text = gherkin.feature([*walk, found.action], [found], sent=[(), (), (("Ada", "invitation"),)])
     assert text.index("Given another merchant has a site of their own") < text.index("Ada is a customer"), text
     assert " someone tried 5 wrong passwords for Ada, typing her address in capitals\n" in text, text
-    assert "# Ada chooses a password on her laptop" in text and "visits the other site on her laptop with her session" in text
+    assert "    And Ada chooses a password on her laptop\n" in text and "visits the other site on her laptop with her session" in text
     assert "Ada signs in with her password on her phone\n    Then her phone does not show her account\n" in text, text
     patterns = suite_step_patterns()
     steps = [re.sub(r"^(Given|When|Then|And) ", "", line.strip()) for line in text.splitlines() if re.match(r"\s+(Given|When|Then|And) ", line)]
@@ -209,3 +221,21 @@ def test_every_action_has_a_wording_or_a_comment() -> None:
         action = cls(**{field.name: fields[field.name] for field in dataclasses.fields(cls) if field.name in fields})
         text = gherkin.feature([act.AddCustomer("Ada"), act.Invite("Ada"), action], [contradiction(action, "LL-6", "page:Ada's laptop", model.PROBLEM, model.ACCOUNT)])
         assert "Scenario:" in text, kind
+
+
+@pytest.mark.parametrize(("action", "wording"), [
+    (act.ReuseEndedSession("Ada", "laptop"), "When Ada visits the portal on her laptop with the session cookie she signed out of\n"),
+    (act.ChoosePassword("Ada", "laptop"), "When Ada chooses a password on her laptop\n"),
+    (act.OpenEmailLink("Ada", "phone", "login_link", tamper="segment:2"), "When Ada opens her login link with its path segment 3 changed on her phone\n"),
+    (act.OpenEmailLink("Ada", "phone", "invitation", tamper="query:0"), "When Ada opens her invitation link with its query value 1 changed on her phone\n"),
+    (act.OpenManagementUrl("Ada", "phone", tamper="query:1"), "When Ada opens her management URL with its query value 2 changed on her phone\n"),
+    (act.OpenEmailLink("Ada", "phone", "invitation", damage="cut short"), "When Ada opens her invitation link cut short on her phone\n"),
+    (act.OpenLinkOnTwoDevices("Ada", "invitation"), "When Ada opens her invitation link on her laptop and her phone at the same moment\n"),
+    (act.TryWrongPassword("Ada"), "When someone tries a wrong password for Ada\n"),
+])
+def test_what_had_no_wording_is_now_a_step_of_the_suite(action: act.Action, wording: str) -> None:
+    text = gherkin.feature([act.AddCustomer("Ada"), act.Invite("Ada"), action],
+                           [contradiction(action, "LL-6", "page:Ada's laptop", model.PROBLEM, model.ACCOUNT)], sent=[(), (("Ada", "invitation"),)])
+    assert "    " + wording in text and "#" not in text, text
+    patterns = suite_step_patterns()
+    assert any(pattern.fullmatch(wording.strip()[len("When "):]) for pattern in patterns), wording

@@ -19,6 +19,7 @@ SHOULD = {"LL-2", "LL-6", "LL-8", "MU-8", "PW-3", "PW-6", "SES-5", "REV-2", "SEC
 REF = {"INV-6", "LL-7", "SES-4"}
 PRONOUNS = {"Ada": ("she", "her"), "Ben": ("he", "his")}
 EMAIL_WORDS = {"invitation": "invitation", "login_link": "login link", "account": "account email"}
+LINK_WORDS = {"invitation": "invitation link", "login_link": "login link"}
 EXPIRY_RULES = {"INV-5", "LL-5", "MU-5"}
 UNITS = (("days", 86400), ("hours", 3600), ("minutes", 60), ("seconds", 1))
 
@@ -93,14 +94,6 @@ def _steps(actions: Sequence[act.Action], sent: Sequence[Sequence[tuple[str, str
             steps.append(("When", when))
         else:
             steps.append(("Given", given or when or ""))
-        if isinstance(action, act.OpenEmailLink) and action.damage and action.link == "invitation":
-            steps.append(("#", f"explore opened it {action.damage}: the suite has no wording for a damaged invitation link yet"))
-        if isinstance(action, act.OpenEmailLink) and action.tamper and action.tamper != "site":
-            steps.append(("#", f"explore changed its {action.tamper.replace(':', ' ')}: the suite has no wording for a tampered {EMAIL_WORDS[action.link]} link yet"))
-        if isinstance(action, act.OpenManagementUrl) and action.tamper and action.tamper != "site":
-            steps.append(("#", f"explore changed its {action.tamper.replace(':', ' ')}"))
-        if isinstance(action, act.OpenLinkOnTwoDevices) and action.link == "invitation":
-            steps.append(("#", "explore opened her invitation (not a login link) on both at the same moment: the suite has no wording for that yet"))
         if isinstance(action, act.AdvanceClock) and action.aim:
             steps.append(("#", f"({action.aim})"))
         spotlight = who or spotlight
@@ -149,13 +142,6 @@ def _moves_to_other_site(action: act.Action) -> bool:
 
 def _unworded(action: act.Action) -> str:
     """A comment for an action the suite has no step for yet."""
-    who = getattr(action, "customer", "")
-    _, whose = PRONOUNS.get(who, ("they", "their"))
-    if isinstance(action, act.ChoosePassword):
-        return f"{who} chooses a password on {whose} {action.device} (the suite has no wording for this yet)"
-    if isinstance(action, act.ReuseEndedSession):
-        return (f"When {who} visits the portal on {whose} {action.device} with the session cookie {PRONOUNS.get(who, ('they',))[0]} signed out of"
-                " (the suite has no wording for this yet)")
     return f"explore: {action.kind} {action.to_json()} (the suite has no wording for this yet)"
 
 
@@ -199,28 +185,31 @@ def _wordings(action: act.Action, invited: set[str], mails: Sequence[tuple[str, 
         return None, f"someone asks for login links for {action.first}, {action.second} and an unknown address", action.first
     if isinstance(action, act.SetPassword):
         return f"{who} has a password", None, who
-    if isinstance(action, (act.ChoosePassword, act.ReuseEndedSession)):
-        return None, None, who
+    if isinstance(action, act.ChoosePassword):
+        return None, f"{who} chooses a password {on}", who
+    if isinstance(action, act.ReuseEndedSession):
+        return None, f"{who} visits the portal {on} with the session cookie {subject} signed out of", who
     if isinstance(action, act.SignInWithPassword):
         return f"{who} signed in with {whose} password {on}", f"{who} signs in with {whose} password {on}", who
     if isinstance(action, act.TryWrongPassword):
-        return _wrong_passwords(who, whose, 1, action.capitals), None, who
+        return (_wrong_passwords(who, whose, 1, action.capitals),
+                "someone tries a wrong password for " + who + (f", typing {whose} address in capitals" if action.capitals else ""), who)
     if isinstance(action, act.CompareSignInAnswers):
         return None, f"someone signs in as {who} with a wrong password and as an unknown address", who
     if isinstance(action, act.OpenLinkOnTwoDevices):
-        return None, f"{who} opens {whose} login link on {whose} laptop and {whose} phone at the same moment", who
+        return None, f"{who} opens {whose} {LINK_WORDS[action.link]} on {whose} laptop and {whose} phone at the same moment", who
     if isinstance(action, act.CarrySessionToOtherSite):
         return None, f"{who} visits the other site {on} with {whose} session", who
     if isinstance(action, act.OpenEmailLink) and action.tamper == "site":
         return None, f"{who} opens {whose} {EMAIL_WORDS[action.link]}{' link' if action.link == 'invitation' else ''} under the other site {on}", who
     if isinstance(action, act.OpenEmailLink) and action.tamper:
-        return None, f"{who} opens {whose} {EMAIL_WORDS[action.link]} {on}", who
+        return None, f"{who} opens {whose} {LINK_WORDS[action.link]} with its {_tampered_part(action.tamper)} changed {on}", who
     if isinstance(action, act.OpenEmailLink):
-        if action.link == "invitation":
-            text = f"{who} opens {whose} first invitation {on}" if action.which == "first" else f"{who} accepts {whose} invitation {on}"
-        elif action.damage:
+        if action.damage:
             damage = "with a garbled token" if action.damage == "garbled" else "cut short"
-            text = f"{who} opens {whose} login link {damage} {on}"
+            text = f"{who} opens {whose} {LINK_WORDS[action.link]} {damage} {on}"
+        elif action.link == "invitation":
+            text = f"{who} opens {whose} first invitation {on}" if action.which == "first" else f"{who} accepts {whose} invitation {on}"
         else:
             text = f"{who} opens {whose} {'first ' if action.which == 'first' else ''}login link {on}"
         return None, text, who
@@ -230,7 +219,7 @@ def _wordings(action: act.Action, invited: set[str], mails: Sequence[tuple[str, 
         if action.tamper == "site":
             return None, f"{who} opens {whose} management URL under the other site {on}", who
         if action.tamper:
-            return None, f"{who} opens a tampered copy of {whose} management URL {on}", who
+            return None, f"{who} opens {whose} management URL with its {_tampered_part(action.tamper)} changed {on}", who
         if action.source == "kept":
             return None, f"{who} opens the management URL {subject} kept {on}", who
         return f"{who} opened {whose} management URL {on}", f"{who} opens {whose} management URL {on}", who
@@ -239,6 +228,12 @@ def _wordings(action: act.Action, invited: set[str], mails: Sequence[tuple[str, 
     if isinstance(action, act.SignOut):
         return None, f"{who} signs out {on}", who
     raise ValueError(f"no wording for {action!r}")
+
+
+def _tampered_part(tamper: str) -> str:
+    """The walk's "segment:<k>" or "query:<k>" (k from 0) as the step says it, counted from 1."""
+    what, _, number = tamper.partition(":")
+    return f"{'query value' if what == 'query' else 'path segment'} {int(number or 0) + 1}"
 
 
 def _wrong_passwords(who: str, whose: str, times: int, capitals: bool) -> str:
@@ -335,16 +330,18 @@ def _then(item: Contradiction, who: str, whose: str) -> list[tuple[str, str]]:
         return [("Then", f"the session cookie on {whose} {device} has changed")]
     if channel.startswith("referrer-policy:"):
         return [("Then", f"every page {whose} {device} was shown on the way asked for no referrer")]
-    if channel.startswith("url:") and isinstance(item.action, act.OpenEmailLink) and item.action.link == "invitation":
-        return [("Then", f"{whose} {device}'s address bar holds no token from {whose} invitation")]
-    if channel.startswith("password_form:") and expected is False and not device.startswith("someone"):
-        return [("Then", f"{whose} {device} offers no password form")]
+    if channel.startswith("url:") and isinstance(item.action, (act.OpenEmailLink, act.OpenLinkOnTwoDevices)):
+        return [("Then", f"{whose} {device}'s address bar holds no token from {whose} {EMAIL_WORDS[item.action.link]}")]
+    if channel.startswith("password_form:") and not device.startswith("someone"):
+        return [("Then", f"{whose} {device} offers {'a' if expected else 'no'} password form")]
     if channel == "management URL" and item.rule == "MU-1":
         email = ("account email" if isinstance(item.action, act.SendAccountEmail) else
                  "invitation" if isinstance(item.action, (act.Invite, act.Subscribe)) else "login link email")
         return [("Then", f"{whose} {email} holds {whose} management URL")]
     if channel == "management URL" and expected == "a new URL" and isinstance(item.action, act.ReadManagementLink):
         return [("Then", "the merchant is answered with a new management URL")]
+    if channel == "management URL" and item.rule == "MU-6" and isinstance(item.action, act.ReadManagementLink):
+        return [("Then", "the merchant is answered with the same management URL")]
 
     return [("#", f"Then: {item.why} ({item.rule}; on {channel} expected {_short(expected)}, saw {_short(observed)})")]
 
