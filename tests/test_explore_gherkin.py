@@ -239,3 +239,12 @@ def test_what_had_no_wording_is_now_a_step_of_the_suite(action: act.Action, word
     assert "    " + wording in text and "#" not in text, text
     patterns = suite_step_patterns()
     assert any(pattern.fullmatch(wording.strip()[len("When "):]) for pattern in patterns), wording
+
+
+def test_wrong_passwords_after_a_when_are_said_in_one_when() -> None:
+    walk = [act.AddCustomer("Ada"), act.Invite("Ada"), act.OpenEmailLink("Ada", "laptop", "invitation"), *[act.TryWrongPassword("Ada")] * 4]
+    found = LAST["PW-6"]
+    text = gherkin.feature([*walk, found.action], [found], sent=[(), (("Ada", "invitation"),)])
+    assert "    When Ada accepts her invitation on her laptop\n    And someone tries 4 wrong passwords for Ada\n" in text, text
+    patterns = suite_step_patterns()
+    assert any(pattern.fullmatch("someone tries 4 wrong passwords for Ada") for pattern in patterns)

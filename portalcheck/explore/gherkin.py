@@ -65,8 +65,8 @@ def _steps(actions: Sequence[act.Action], sent: Sequence[Sequence[tuple[str, str
         action = actions[index]
         last = index == len(actions) - 1
         run = _run(actions, index, sent)
-        if run > 1 and (not in_when or isinstance(action, act.TryWrongPassword)):  # the latter has no When wording
-            steps += _collapsed(action, run, invited, spotlight)
+        if run > 1 and (not in_when or isinstance(action, act.TryWrongPassword)):  # the latter says a run in one When too
+            steps += _collapsed(action, run, invited, spotlight, in_when=in_when)
             invited.add(getattr(action, "customer", ""))
             spotlight = getattr(action, "customer", spotlight)
             index += run
@@ -121,7 +121,7 @@ def _run(actions: Sequence[act.Action], index: int, sent: Sequence[Sequence[tupl
     return min(run, 5) if not isinstance(action, (act.ReadManagementLink, act.TryWrongPassword)) else run
 
 
-def _collapsed(action: act.Action, run: int, invited: set[str], spotlight: str) -> list[tuple[str, str]]:
+def _collapsed(action: act.Action, run: int, invited: set[str], spotlight: str, *, in_when: bool = False) -> list[tuple[str, str]]:
     who = getattr(action, "customer", "")
     _, whose = PRONOUNS.get(who, ("they", "their"))
     if isinstance(action, act.Invite):
@@ -131,6 +131,8 @@ def _collapsed(action: act.Action, run: int, invited: set[str], spotlight: str) 
     if isinstance(action, act.AskForLoginLink):
         return [("Given", f"{who} asked for {run} login links within the hour")]
     if isinstance(action, act.TryWrongPassword):
+        if in_when:
+            return [("When", f"someone tries {run} wrong passwords for {who}" + (f", typing {whose} address in capitals" if action.capitals else ""))]
         return [("Given", _wrong_passwords(who, whose, run, action.capitals))]
     named = [("Given", f"{who} is a customer")] if who != spotlight else []
     return named + [("Given", f"the merchant read {whose} management URL {run} times")]
