@@ -2,8 +2,8 @@
 
 Hypothesis shrinks over its draws, and each candidate it tries is a whole walk in a new test
 site with a browser: seconds each. So its shrink phase is bounded (`machine.Run`), and the walk
-it ends with is shortened further here by deleting whole actions, one at a time, as long as the
-walk still contradicts the model by the same rule.
+it ends with is shortened further here by deleting runs of whole actions (halves first, then
+down to one at a time), as long as the walk still contradicts the model by the same rule.
 """
 
 from __future__ import annotations
@@ -45,23 +45,31 @@ def replay(target: Target, actions: Sequence[act.Action]) -> Replayed:
 def shorten(target: Target, actions: Sequence[act.Action], found: list[Contradiction], *, deadline: float,
             progress: Callable[[str], None] = lambda line: None) -> Replayed:
     """The shortest walk this finds that still contradicts the model by one of `found`'s rules:
-    each action but the last is left out in turn, from the end, until none can be. The walk is
+    runs of actions but the last are left out, from the end, halves of the walk first, then
+    quarters and so on down to single actions, until none can be (a walk of 30 steps whose
+    contradiction needs 5 is shortened in a few dozen replays, not hundreds). The walk is
     replayed once as it is first; should it not contradict again (the portal is not
     deterministic), it is returned as found, with no emails known."""
     rules = {item.rule for item in found}
     best = replay(target, actions)
     if not (best.found and rules & {item.rule for item in best.found}):
         return Replayed(list(actions), list(found), [])
-    changed = True
-    while changed and time.monotonic() < deadline:
+    size = max(1, (len(best.taken) - 1) // 2)
+    while time.monotonic() < deadline:
         changed = False
-        for index in range(len(best.taken) - 2, -1, -1):
-            if time.monotonic() >= deadline:
-                break
-            if index >= len(best.taken) - 1:
-                continue
-            again = replay(target, best.taken[:index] + best.taken[index + 1:])
+        end = len(best.taken) - 1  # the last action (where it contradicts) always stays
+        while end > 0 and time.monotonic() < deadline:
+            begin = max(0, end - size)
+            again = replay(target, best.taken[:begin] + best.taken[end:])
             if again.found and rules & {item.rule for item in again.found}:
                 best, changed = again, True
                 progress(f"explore: shortened to {len(best.taken)} steps")
+                end = min(begin, len(best.taken) - 1)
+            else:
+                end = begin
+        if size == 1 and not changed:
+            break
+        if not changed:
+            size = max(1, size // 2)
+        size = min(size, max(1, (len(best.taken) - 1) // 2))
     return best
