@@ -179,7 +179,7 @@ def test_a_walk_through_passwords_and_another_site_is_said_in_the_suites_wording
     found = LAST["PW-6"]
     text = gherkin.feature([*walk, found.action], [found], sent=[(), (), (("Ada", "invitation"),)])
     assert text.index("Given another merchant has a site of their own") < text.index("Ada is a customer"), text
-    assert " someone tried 5 wrong passwords for Ada, typing her address in capitals\n" in text, text
+    assert " someone tries 5 wrong passwords for Ada, typing her address in capitals\n" in text, text  # after a When: a When
     assert "    And Ada chooses a password on her laptop\n" in text and "visits the other site on her laptop with her session" in text
     assert "Ada signs in with her password on her phone\n    Then her phone does not show her account\n" in text, text
     patterns = suite_step_patterns()
