@@ -104,7 +104,7 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
         if state.policy["auto_invite"]:  # INV-7: automatic invitations count too
             bursts.append([act.Subscribe(who)] * 5 + [act.Invite(who)])
         return rng.choice(bursts)
-    if draw < 0.14:
+    if draw < 0.22:
         device = rng.choice(act.DEVICES)
         aims = [(weight, aim) for weight, aim in (
             (4, _across_a_boundary(rng, state, who, clock)),
@@ -116,8 +116,9 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
             (2, _passwords_on(state, who)),
             (1, _no_password_compared(state, who)),
             (2, _other_customers_path(state, who)),
-            (2, _signed_out_cookie_again(state, who, device)),
+            (3, _signed_out_cookie_again(state, who, device)),
             (3, _login_link_beside_a_waiting_device(state, who)),
+            (3, _verified_device_in_another_site(state, who, device)),
             (2, _automatic_invitations_counted(state, who)),
         ) if aim]
         if aims:
@@ -154,11 +155,36 @@ def _automatic_invitations_counted(state: model.State, who: str) -> list[act.Act
     return [*turn_on, *[act.Subscribe(who)] * 5, act.Invite(who)]
 
 
-def _signed_out_cookie_again(state: model.State, who: str, device: str) -> list[act.Action]:
-    """SES-4: she signs out, and the session cookie she held is put back."""
-    if state.device(who, device).session is None:
+def _accepted_on(state: model.State, who: str, device: str) -> list[act.Action] | None:
+    """What signs her in and verifies `device` first: nothing if it is already, her latest
+    invitation opened there if it is live; None when neither (the aim waits)."""
+    if state.device(who, device).session is not None and who in state.device(who, device).verified:
         return []
-    return [act.SignOut(who, device), act.ReuseEndedSession(who, device)]
+    if _latest_live(state, who, "invitation"):
+        return [act.OpenEmailLink(who, device, "invitation")]
+    return None
+
+
+def _signed_out_cookie_again(state: model.State, who: str, device: str) -> list[act.Action]:
+    """SES-4: she signs out, and the session cookie she held is put back (her invitation
+    accepted on that device first, when it is not signed in)."""
+    first: list[act.Action] | None = []
+    if state.device(who, device).session is None:
+        first = _accepted_on(state, who, device)
+        if first is None:
+            return []
+    return [*first, act.SignOut(who, device), act.ReuseEndedSession(who, device)]
+
+
+def _verified_device_in_another_site(state: model.State, who: str, device: str) -> list[act.Action]:
+    """SEC-6: a device verified in her site (her invitation accepted there first, if need be),
+    then another site that took her on with the same address: its management URL opened there
+    must ask to verify."""
+    other = next(name for name in act.DEVICES if name != device)
+    first = [] if who in state.device(who, device).verified else _accepted_on(state, who, device)
+    if first is None or state.customers[who].elsewhere:
+        return []
+    return [*first, act.OpenOtherSitesManagementUrl(who, device, other)]
 
 
 def _no_password_compared(state: model.State, who: str) -> list[act.Action]:
@@ -170,12 +196,15 @@ def _no_password_compared(state: model.State, who: str) -> list[act.Action]:
 
 
 def _login_link_beside_a_waiting_device(state: model.State, who: str) -> list[act.Action]:
-    """EV-2: her phone is asked to verify; a login link opened on her laptop verifies the laptop alone."""
+    """EV-2: her phone is asked to verify; a login link opened on her laptop verifies the laptop
+    alone (her invitation accepted on the laptop first, and verification turned on, if need be)."""
     laptop, phone = (state.device(who, device) for device in act.DEVICES)
-    if who not in laptop.verified or who in phone.verified or not state.mail_of(who) or not state.policy["email_verification_required"]:
+    first = [] if who in laptop.verified else _accepted_on(state, who, "laptop")
+    if first is None or who in phone.verified or not state.mail_of(who) or not state.customers[who].enabled:
         return []
-    return [act.OpenManagementUrl(who, "phone"), act.AskForLoginLink(who, "laptop"), act.OpenEmailLink(who, "laptop", "login_link"),
-            act.OpenManagementUrl(who, "phone")]
+    turn_on = [] if state.policy["email_verification_required"] else [act.SetPolicy("email_verification_required", True)]
+    return [*turn_on, *first, act.OpenManagementUrl(who, "phone"), act.AskForLoginLink(who, "laptop"),
+            act.OpenEmailLink(who, "laptop", "login_link"), act.OpenManagementUrl(who, "phone")]
 
 
 def _email_after_renewal(rng: random.Random, state: model.State, who: str, clock: Callable[[], float]) -> list[act.Action]:
