@@ -68,6 +68,7 @@ LAST = {
     "SEC-6 device": contradiction(act.OpenOtherSitesManagementUrl("Ada", "laptop", "phone"), "SEC-6", "page:Ada's laptop", model.VERIFY, model.ACCOUNT),
     "MU-1": contradiction(act.SendAccountEmail("Ada"), "MU-1", "management URL", "a new URL", "http://portal/manage/1/2/old"),
     "INV-8": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation"), "INV-8", "page:Ada's laptop", model.CHOOSE_PASSWORD, model.ACCOUNT),
+    "MU-6 email": contradiction(act.SendAccountEmail("Ada"), "MU-6", "management URL", "http://portal/manage/1/2/old", "http://portal/manage/1/3/new"),
     "PW-2": contradiction(act.SignInWithPassword("Ada", "phone"), "PW-2", "password_form:Ada's phone", True, False),
     "MU-6": contradiction(act.ReadManagementLink("Ada"), "MU-6", "management URL", "http://portal/manage/1/2/old", "http://portal/manage/1/2/new"),
     "SEC-4": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SEC-4", "url:Ada's laptop", "no token", "a token"),

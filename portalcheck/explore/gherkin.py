@@ -336,7 +336,8 @@ def _then(item: Contradiction, who: str, whose: str) -> list[tuple[str, str]]:
         return [("Then", f"{whose} {device}'s address bar holds no token from {whose} {EMAIL_WORDS[item.action.link]}")]
     if channel.startswith("password_form:") and not device.startswith("someone"):
         return [("Then", f"{whose} {device} offers {'a' if expected else 'no'} password form")]
-    if channel == "management URL" and item.rule == "MU-1":
+    if channel == "management URL" and (item.rule == "MU-1" or not isinstance(item.action, act.ReadManagementLink)):
+        # An email's URL not the one handed out before (MU-6) is not her current one either: the merchant's read tells.
         email = ("account email" if isinstance(item.action, act.SendAccountEmail) else
                  "invitation" if isinstance(item.action, (act.Invite, act.Subscribe)) else "login link email")
         return [("Then", f"{whose} {email} holds {whose} management URL")]
