@@ -79,18 +79,25 @@ def machine_for(target: Target, run: Run) -> type[RuleBasedStateMachine]:
             super().__init__()
             self.walk = Walk(target)
             self.opened: dict[str, act.Action] = {}  # per customer, the link she opened last
+            self.contradicted = False
 
         def teardown(self) -> None:
+            found = [] if self.contradicted else self.walk.finish()  # an email that must not come, waited for last
             if self.walk.taken:
                 run.walk_done(len(self.walk.taken))
+            if found:
+                run.failed(self.walk.taken[:found[0].step + 1], found)
             self.walk.close()
+            if found:
+                raise WalkContradicts(found)
 
         def do(self, action: act.Action) -> None:
             if run.out_of_time():
                 return
             found = self.walk.step(action)
             if found:
-                run.failed(self.walk.taken, found)
+                self.contradicted = True
+                run.failed(self.walk.taken[:found[0].step + 1], found)  # judged late: the walk up to its step
                 raise WalkContradicts(found)
 
         @initialize()

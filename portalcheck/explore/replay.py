@@ -36,7 +36,12 @@ def replay(target: Target, actions: Sequence[act.Action]) -> Replayed:
                 continue
             found = walk.step(action)
             if found:
-                return Replayed(list(walk.taken), found, list(walk.sent), walk.screenshot(found[0].channel))
+                upto = found[0].step + 1  # an email that must not have come is judged steps later
+                return Replayed(list(walk.taken[:upto]), found, list(walk.sent[:upto]), walk.screenshot(found[0].channel))
+        found = walk.finish()
+        if found:
+            upto = found[0].step + 1
+            return Replayed(list(walk.taken[:upto]), found, list(walk.sent[:upto]))
         return Replayed(list(walk.taken), [], list(walk.sent))
     finally:
         walk.close()

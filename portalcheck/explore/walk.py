@@ -109,6 +109,7 @@ class Walk:
         self.devices = Devices(target.browser, target.profile, self.emails)
         self.timing = Timing()
         self._signed_out_cookies: dict[str, str] = {}  # device key -> the session cookie it held before signing out
+        self._quiet: dict[str, Any] | None = None  # a step's mail-must-not-arrive window, still open (see `_arrived`)
         self.passwords = {name: f"Walker-{secrets.token_urlsafe(12)}" for name in act.NAMES}  # the one each may choose
 
     # -- the site and its clock -------------------------------------------------------------------
@@ -155,6 +156,10 @@ class Walk:
         assert self.state is not None
         before = self.clock()
         expected_mail = model.apply(self.state, action, before)[2]
+        if self._quiet is not None and not _mail_free(action, expected_mail):
+            late = self._close_quiet(wait=True)  # this action may mail the same people: the window first
+            if late:
+                return late
         index = len(self.taken)
         self.taken.append(action)
         cursor = self._cursor()
@@ -179,9 +184,43 @@ class Walk:
         contradictions += [Contradiction(index, action, rule, channel, expected, seen, why) for rule, channel, expected, seen, why in problems]
         self.state = state
         self.sent.append(model.mail_channel(candidates[chosen][2]))
+        late: list[Contradiction] = []
+        if self._quiet is not None and self._quiet["index"] == index:
+            mail = next((expect for expect in candidates[chosen][1] if expect.channel == "mail"), None)
+            self._quiet.update(rule=mail.rule if mail else "LL-3", why=mail.why if mail else "no email is sent",
+                               expected=observed["mail"], observed=observed["mail"])
+        elif self._quiet is not None and time.monotonic() >= self._quiet["deadline"]:
+            late = self._close_quiet(wait=False)
+        if late:  # the earlier step's contradiction came first
+            return late
         # What a person sees first: the page, then whose details, mail, the control API; the
         # session cookie's value and attributes are consequences or details, named last.
         return sorted(contradictions, key=lambda item: next((rank for rank, prefix in enumerate(CHANNEL_ORDER) if item.channel.startswith(prefix)), len(CHANNEL_ORDER)))
+
+    def finish(self) -> list[Contradiction]:
+        """At the end of a walk: the mail-must-not-arrive window still open, waited out and judged."""
+        return self._close_quiet(wait=True) if self._quiet is not None else []
+
+    def _close_quiet(self, *, wait: bool) -> list[Contradiction]:
+        """The window of a step after which some of the walk's people must get no email: waited
+        out (if `wait`), then any email that came for them since is that step's contradiction."""
+        quiet, self._quiet = self._quiet, None
+        assert quiet is not None
+        if wait:
+            for who in quiet["recipients"]:
+                try:
+                    self.target.sink.mailbox(self.emails[who]).expect_none(after=quiet["cursor"], within=max(0.0, quiet["deadline"] - time.monotonic()))
+                except AssertionError:
+                    pass  # judged below
+        late = []
+        for who in quiet["recipients"]:
+            for message in self.target.sink.mailbox(self.emails[who]).messages():
+                if message.seq > quiet["cursor"]:
+                    late.append((who, next((kind for kind, spec in self.profile.emails.items() if spec.subject.search(message.subject)), "other")))
+        if not late or "rule" not in quiet:
+            return []
+        return [Contradiction(quiet["index"], quiet["action"], quiet["rule"], "mail", quiet["expected"],
+                              tuple(sorted([*quiet["observed"], *late])), quiet["why"])]
 
     def _cursor(self) -> int:
         return self.target.sink.mailbox(self.emails[model.UNKNOWN]).cursor()
@@ -485,23 +524,25 @@ class Walk:
                 timeout = 0.1
         # An email that must not arrive is watched for; one more beside an email that came is
         # caught at the next step (a walk's step would otherwise cost the quiet time every time).
+        # The window is not waited out here: the walk goes on with actions that send no mail (a
+        # page opened, the clock moved), and an email for these people arriving while they do is
+        # this step's, judged when the window closes (`_close_quiet`: at the first action that may
+        # mail, once it is over, or at the walk's end).
         quiet = [who for who in self._watched(action) if not any(mail.to == who for mail in sent)] if isinstance(action, MAIL_ACTIONS) else []
-        if quiet:
-            deadline = time.monotonic() + self.profile.mail_quiet_s
-            for who in quiet:
-                try:
-                    self.target.sink.mailbox(self.emails[who]).expect_none(after=self._after_expected(who, cursor, sent), within=max(0.0, deadline - time.monotonic()))
-                except AssertionError:
-                    pass  # an extra email: judged below
+        held = set(self._quiet["recipients"]) if self._quiet is not None else set()
         self._arrivals = []
         found = []
         for who, email in self.emails.items():
             for message in self.target.sink.mailbox(email).messages():
-                if message.seq > cursor:
+                if message.seq > cursor and not (who in held and message.seq > self._quiet["cursor"]):
                     kind = next((kind for kind, spec in self.profile.emails.items() if spec.subject.search(message.subject)), "other")
                     found.append((who, kind))
                     self._arrivals.append((message.seq, who, kind, message))
         self._arrivals.sort(key=lambda item: item[0])
+        if quiet:
+            self._quiet = {"index": len(self.taken) - 1, "action": action, "recipients": quiet,
+                           "deadline": time.monotonic() + self.profile.mail_quiet_s,
+                           "cursor": max([cursor, *(item[0] for item in self._arrivals)])}
         return tuple(sorted(found))
 
     def _watched(self, action: act.Action) -> list[str]:
@@ -556,6 +597,12 @@ class Walk:
             else:
                 learned[ml_id] = url
         return found, learned
+
+
+def _mail_free(action: act.Action, expected: list[model.Mail]) -> bool:
+    """Whether an action can go on while an earlier step's window for unwanted mail is open: it
+    asks for no email and the model predicts none (the other site's invitation is awaited)."""
+    return not isinstance(action, (*MAIL_ACTIONS, act.OpenOtherSitesManagementUrl)) and not expected
 
 
 def _variants(action: act.Action) -> list[act.Action]:
