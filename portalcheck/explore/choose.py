@@ -119,6 +119,8 @@ def next_actions(rng: random.Random, state: model.State, opened: dict[str, act.A
             (3, _signed_out_cookie_again(state, who, device)),
             (3, _login_link_beside_a_waiting_device(state, who)),
             (3, _verified_device_in_another_site(state, who, device)),
+            (2, _login_link_twice(state, who, device)),
+            (1, _answers_compared(state)),
             (2, _automatic_invitations_counted(state, who)),
         ) if aim]
         if aims:
@@ -174,6 +176,21 @@ def _signed_out_cookie_again(state: model.State, who: str, device: str) -> list[
         if first is None:
             return []
     return [*first, act.SignOut(who, device), act.ReuseEndedSession(who, device)]
+
+
+def _login_link_twice(state: model.State, who: str, device: str) -> list[act.Action]:
+    """LL-6: a login link asked for, opened, then opened again on the other device."""
+    if not state.customers[who].enabled:
+        return []
+    other = next(name for name in act.DEVICES if name != device)
+    return [act.AskForLoginLink(who, device), act.OpenEmailLink(who, device, "login_link"), act.OpenEmailLink(who, other, "login_link")]
+
+
+def _answers_compared(state: model.State) -> list[act.Action]:
+    """LL-2: the sign-in page's answers to her address, the next customer's and an unknown one, compared."""
+    first, second = act.NAMES[:2]
+    added = [] if second in state.customers else [act.AddCustomer(second)]
+    return [*added, act.CompareLoginLinkAnswers(first, second)]
 
 
 def _verified_device_in_another_site(state: model.State, who: str, device: str) -> list[act.Action]:
