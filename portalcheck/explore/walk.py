@@ -23,8 +23,9 @@ import re
 import secrets
 import time
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
+from .. import tampering
 from ..control import ControlError, SiteControl
 from . import actions as act
 from . import model
@@ -498,19 +499,7 @@ class Walk:
         if tamper == "site":
             return url.replace(self.site.portal_url, self._other_site_portal(), 1)
         what, _, number = tamper.partition(":")
-        parts = urlsplit(url)
-        base = urlsplit(self.site.portal_url).path.rstrip("/")
-        segments = parts.path[len(base):].strip("/").split("/")
-        if what == "query":
-            query = parse_qsl(parts.query, keep_blank_values=True)
-            if query:
-                k = int(number) % len(query)
-                query[k] = (query[k][0], _changed(query[k][1]))
-                return urlunsplit(parts._replace(query=urlencode(query)))
-            what = "segment"
-        k = int(number) % len(segments)
-        segments[k] = _changed(segments[k])
-        return urlunsplit(parts._replace(path=base + "/" + "/".join(segments)))
+        return tampering.tampered(url, urlsplit(self.site.portal_url).path.rstrip("/"), what, int(number))
 
     def _arrived(self, action: act.Action, cursor: int, sent: list[model.Mail]) -> tuple[tuple[str, str], ...]:
         """The emails that arrived for the walk's addresses since `cursor`: the predicted ones
@@ -620,13 +609,3 @@ def _token(url: str, pattern: re.Pattern[str] | None) -> str:
     parts = urlsplit(url)
     candidates = [segment for segment in parts.path.split("/") if segment] + [value for _, value in parse_qsl(parts.query)]
     return max(candidates, key=len, default="")
-
-
-def _changed(part: str) -> str:
-    """One part of a URL, changed as a tamperer would: a number plus one, else a middle character."""
-    if part.isdigit():
-        return str(int(part) + 1)
-    if not part:
-        return "x"
-    middle = len(part) // 2
-    return part[:middle] + ("A" if part[middle] != "A" else "B") + part[middle + 1:]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from typing import Any, Callable
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
+
+from portalcheck import tampering
 
 from .abilities import BrowseOnDevices, ReadMailbox, device_of, site_of
 from .actors import Actor
@@ -370,27 +372,8 @@ class OpenATamperedLink:
 
 
 def tampered(url: str, base: str, part: str, nth: int) -> str:
-    """`url` with its `nth` path segment under `base` (or query value) changed as a tamperer would:
-    a number plus one, else a middle character."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    if part == "query value" and query:
-        k = (nth - 1) % len(query)
-        query[k] = (query[k][0], changed_part(query[k][1]))
-        return urlunsplit(parts._replace(query=urlencode(query)))
-    segments = parts.path[len(base):].strip("/").split("/")
-    k = (nth - 1) % len(segments)
-    segments[k] = changed_part(segments[k])
-    return urlunsplit(parts._replace(path=base + "/" + "/".join(segments)))
-
-
-def changed_part(part: str) -> str:
-    if part.isdigit():
-        return str(int(part) + 1)
-    if not part:
-        return "x"
-    middle = len(part) // 2
-    return part[:middle] + ("A" if part[middle] != "A" else "B") + part[middle + 1:]
+    """`url` with its `nth` path segment under `base` (or query value), counted from 1, changed."""
+    return tampering.tampered(url, base, "query" if part == "query value" else "segment", nth - 1)
 
 
 # What each bad input makes of her address.
