@@ -13,7 +13,7 @@ from email import policy
 
 import pytest
 from mail_flows import compose
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -21,7 +21,6 @@ from starlette.routing import Route
 
 from fake_mail import MailSink
 from fake_mail.serving import HttpServer, bind
-from portalcheck import chromium
 
 WAIT_MS = 10_000
 LONG_URL = "https://portal.example/s/site/manage/1/1767225600/" + "A" * 400
@@ -33,20 +32,6 @@ async def portal_home(request: Request) -> HTMLResponse:
         "<!doctype html><title>portal</title>"
         "<script>document.cookie = 'visited=yes'; document.title = 'Portal ' + document.cookie;</script>"
     )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    try:
-        executable = chromium.find()
-    except chromium.ChromiumNotFound as missing:
-        pytest.fail(str(missing))
-    with sync_playwright() as playwright:
-        launched = chromium.launch(playwright, executable)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ on an event with a timeout.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import dataclasses
 import socket
@@ -86,7 +87,10 @@ def run_worker(outbox: Outbox, scenario: Callable[[], Awaitable[None]]) -> None:
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
 
-    asyncio.run(main())
+    # A loop of its own in a thread of its own: a worker that ran a browser test before this one
+    # holds the session's sync Playwright, whose loop counts as running in the main thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result()
 
 
 def test_relay_down_keeps_mail_queued_and_delivers_all_when_it_is_up(
