@@ -34,6 +34,17 @@ from fake_mail.serving import HttpServer, bind
 from simulator.app import Settings, create_app
 from simulator.service import Portal
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest modules first, as `long(seconds)` marks them: two workers that take modules
+    in turn (`--dist loadscope`) then do not end with one of them running a long module alone."""
+
+    def seconds(item: pytest.Item) -> float:
+        mark = item.get_closest_marker("long")
+        return mark.args[0] if mark else 0.0
+
+    items.sort(key=seconds, reverse=True)  # stable: the others keep their order
+
+
 SIMULATOR_CONTROL_TOKEN = "simulator-test-token"
 SIMULATOR_EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z, a whole second
 SIMULATOR_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)

@@ -21,6 +21,8 @@ from pytest_bdd.feature import get_features
 from tests import portal_process
 from tests.portal_process import PortalProcess
 
+pytestmark = pytest.mark.long(80)  # seconds, in CI: see tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "tests" / "alt_portal" / "profile.toml"
 SUITE_TIMEOUT_S = 900.0

@@ -19,6 +19,8 @@ from fake_mail import MailSink
 from portalcheck.profile import REFERENCE
 from portalcheck.reference import ReferencePortal
 
+pytestmark = pytest.mark.long(40)  # seconds, in CI: see tests/conftest.py
+
 ROOT = Path(__file__).resolve().parent.parent
 PORTALCHECK = [sys.executable, "-m", "portalcheck.cli"]
 NARROWED = ["--", "-q", "-k", "INV or REV"]  # enough rules to split, few enough for CI

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.long(35)  # seconds, in CI: see tests/conftest.py
+
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_S = 600
 OUR_SCENARIO = """

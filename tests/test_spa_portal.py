@@ -26,6 +26,8 @@ from tests import portal_process
 from tests.portal_process import PortalProcess
 from tests.spa_portal.faults import FAULTS
 
+pytestmark = pytest.mark.long(150)  # seconds, in CI: see tests/conftest.py
+
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "tests" / "spa_portal" / "profile.toml"
 SUITE_TIMEOUT_S = 900.0

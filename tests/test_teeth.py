@@ -19,6 +19,8 @@ from teeth_fakes import MU3, matrix, outcome
 from portalcheck import cli, report, rules, teeth
 from simulator.faults import REGISTRY
 
+pytestmark = pytest.mark.long(140)  # seconds, in CI: see tests/conftest.py
+
 LEVELS = {rule.id: rule.level for rule in rules.load()}
 
 
