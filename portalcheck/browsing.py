@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from html import escape as html_escape
 from typing import Any, Callable
 from urllib.parse import quote, quote_plus
 
@@ -164,6 +165,19 @@ class WatchedPage:
             scope.locator(self.profile.selectors[selector]).fill(value)
         self.act(f"pressing {button}", scope.locator(self.profile.selectors[button]).click)
 
+    def post_from_another_site(self, form: str, field: str, value: str, portal_url: str) -> None:
+        """Post the profile's `form` shown on this page from a page of another origin, as an
+        attacker's page would (SEC-4): where it posts and its field's name are read here, then a
+        data: page sends it with `value` on load; wait until the portal answered."""
+        scope = self.page.locator(self.profile.selectors[form]).first
+        action = scope.evaluate("form => form.action")
+        name = scope.locator(self.profile.selectors[field]).first.get_attribute("name") or "email"
+        self.navigating()
+        with self.page.expect_navigation(url=lambda url: url.startswith(portal_url), wait_until="domcontentloaded"):
+            self.page.goto(attacker_page(action, name, value))
+        if self._pending:
+            self.settle(f"a page on another site posting {form}")
+
     def press(self, button: str) -> None:
         """Press the profile's `button` on the page shown, and wait for the portal's answer."""
         self.act(f"pressing {button}", self.page.locator(self.profile.selectors[button]).first.click)
@@ -210,6 +224,15 @@ class WatchedPage:
             return dict(self.page.evaluate(NEXT_FRAME_VIEW))
         except PlaywrightError:  # the document went away under the script: a page load is under way
             return None
+
+
+def attacker_page(action: str, field: str, value: str) -> str:
+    """A page of another origin (a data: URL) that posts a form of one field to `action` on load."""
+    html = (
+        f'<form id="f" method="post" action="{html_escape(action)}"><input name="{html_escape(field)}" value="{html_escape(value)}"></form>'
+        '<script>document.getElementById("f").submit()</script>'
+    )
+    return "data:text/html," + quote(html)
 
 
 def carried(request: Request) -> str:

@@ -81,6 +81,9 @@ class Faults:
     inv7_auto_invites_uncounted: bool = _switch(
         "INV-7", "invitations sent by new subscriptions bypass the resend limit and are not counted towards it"
     )
+    sec4_token_only_if_sent: bool = _switch(
+        "SEC-4", "forms are taken from any origin, and their CSRF token is checked only when the form sends one"
+    )
 
     @classmethod
     def named(cls, names: Iterable[str]) -> Faults:

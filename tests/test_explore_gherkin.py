@@ -63,7 +63,7 @@ LAST = {
     "SEC-6": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation", tamper="site"), "SEC-6", "page:Ada's laptop",
                            model.NOT_ACCOUNT, model.ACCOUNT),
     "SEC-3": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SEC-3", "referrer-policy:Ada's laptop", "no-referrer", None),
-    "SES-5": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SES-5", "new_session:Ada's laptop", True, False),
+    "SES-5 new session": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SES-5", "new_session:Ada's laptop", True, False),
     "SES-4": contradiction(act.ReuseEndedSession("Ada", "laptop"), "SES-4", "page:Ada's laptop", model.NOT_ACCOUNT, model.ACCOUNT),
     "SEC-6 device": contradiction(act.OpenOtherSitesManagementUrl("Ada", "laptop", "phone"), "SEC-6", "page:Ada's laptop", model.VERIFY, model.ACCOUNT),
     "MU-1": contradiction(act.SendAccountEmail("Ada"), "MU-1", "management URL", "a new URL", "http://portal/manage/1/2/old"),
@@ -71,7 +71,8 @@ LAST = {
     "MU-6 email": contradiction(act.SendAccountEmail("Ada"), "MU-6", "management URL", "http://portal/manage/1/2/old", "http://portal/manage/1/3/new"),
     "PW-2": contradiction(act.SignInWithPassword("Ada", "phone"), "PW-2", "password_form:Ada's phone", True, False),
     "MU-6": contradiction(act.ReadManagementLink("Ada"), "MU-6", "management URL", "http://portal/manage/1/2/old", "http://portal/manage/1/2/new"),
-    "SEC-4": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SEC-4", "url:Ada's laptop", "no token", "a token"),
+    "SEC-4 url": contradiction(act.OpenEmailLink("Ada", "laptop", "login_link"), "SEC-4", "url:Ada's laptop", "no token", "a token"),
+    "SEC-4": contradiction(act.AskForLoginLinkFromAnotherSite("Ada", "laptop"), "SEC-4", "page:Ada's laptop", model.NOT_SENT, model.SENT),
     "INV-4 tampered": contradiction(act.OpenEmailLink("Ada", "laptop", "invitation", tamper="query:1"), "INV-4", "page:Ada's laptop",
                                     model.PROBLEM, model.ACCOUNT),
     "MU-2 tampered": contradiction(act.OpenManagementUrl("Ada", "laptop", tamper="segment:0"), "MU-2", "page:Ada's laptop",
@@ -233,6 +234,7 @@ def test_every_action_has_a_wording_or_a_comment() -> None:
     (act.OpenEmailLink("Ada", "phone", "invitation", damage="cut short"), "When Ada opens her invitation link cut short on her phone\n"),
     (act.OpenLinkOnTwoDevices("Ada", "invitation"), "When Ada opens her invitation link on her laptop and her phone at the same moment\n"),
     (act.TryWrongPassword("Ada"), "When someone tries a wrong password for Ada\n"),
+    (act.AskForLoginLinkFromAnotherSite("Ada", "laptop"), "When a page on another site makes her laptop ask for a login link for Ada\n"),
 ])
 def test_what_had_no_wording_is_now_a_step_of_the_suite(action: act.Action, wording: str) -> None:
     text = gherkin.feature([act.AddCustomer("Ada"), act.Invite("Ada"), action],

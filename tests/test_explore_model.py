@@ -497,3 +497,15 @@ def test_a_device_waiting_to_be_verified_stays_unverified_when_a_link_is_opened_
     site.do(act.AskForLoginLink("Ada", "laptop"))
     site.do(act.OpenEmailLink("Ada", "laptop", "login_link"))
     assert site.page(act.OpenManagementUrl("Ada", "phone")) == (model.VERIFY, "EV-2")
+
+
+def test_a_form_posted_from_another_site_is_refused_sends_nothing_and_counts_for_nothing() -> None:
+    site = Site()
+    site.accepted()
+    for _ in range(5):
+        expects = site.do(act.AskForLoginLinkFromAnotherSite("Ada", "laptop"))
+        assert (expects["page:Ada's laptop"].value, expects["page:Ada's laptop"].rule) == (model.NOT_SENT, "SEC-4")
+        assert expects["mail"].value == () and site.sent == []
+        assert "account:Ada's laptop" not in expects  # where a refused form leaves her may greet her: it is her device
+    site.do(act.AskForLoginLink("Ada", "laptop"))
+    assert [mail.kind for mail in site.sent] == ["login_link"]  # LL-8 counted none of the refused ones

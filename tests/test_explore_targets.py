@@ -100,6 +100,25 @@ def test_explore_takes_the_password_forms_and_races_of_the_single_page_app(tmp_p
         assert again.found == [], "\n".join(item.describe() for item in again.found)
 
 
+@pytest.mark.parametrize("module", ["tests.alt_portal", "tests.spa_portal"])
+def test_a_form_posted_from_another_site_agrees_with_the_model_on_another_portal(
+    module: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SEC-4 as a walk takes it, on a portal of another build: refused on a signed-in device and a
+    new one, nothing sent, and nothing counted towards LL-8 (the sixth request gets its link)."""
+    actions = [act.AddCustomer("Ada"), act.Invite("Ada"), act.OpenEmailLink("Ada", "laptop", "invitation"),
+               *[act.AskForLoginLinkFromAnotherSite("Ada", "laptop")] * 3, *[act.AskForLoginLinkFromAnotherSite("Ada", "phone")] * 2,
+               act.AskForLoginLink("Ada", "phone")]
+    for portal in portal_process.started(module):
+        path, env = profile_of(portal, module, tmp_path)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        with open_target(profile.load(path)) as target:
+            again = replay(target, actions)
+        assert again.found == [], "\n".join(item.describe() for item in again.found)
+        assert len(again.taken) == len(actions)
+
+
 def test_explore_finds_a_fault_of_the_single_page_app_on_its_api(tmp_path: Path) -> None:
     """tests/spa_portal's `ses5_no_samesite` sets its session cookie without SameSite, and only
     ever on a fetch answer: exploring alone finds it, as SES-5, and writes the scenario."""

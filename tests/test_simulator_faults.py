@@ -305,6 +305,21 @@ def test_SEC3_referrer_policy_of_the_login_link_page(simulator_site: Site, fault
     assert (answer.headers["referrer-policy"] == "no-referrer") is not bool(faults), answer.headers
 
 
+@switched("sec4_token_only_if_sent")
+def test_SEC4_a_form_posted_from_another_site_without_its_token(simulator_site: Site, faults: Faults) -> None:
+    site = simulator_site
+    ada, _ = invited(site)
+    device = site.device()
+    sent = len(site.queued())
+    attacker = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    answer = device.post("/login-link", {"email": ada["email"]}, csrf=None, headers=attacker)
+    assert (answer.status_code == 200) is bool(faults) and (answer.status_code == 403) is not bool(faults)
+    assert len(site.queued()) == sent + bool(faults)
+    # A wrong token sent is refused either way: the fault trusts only a form that sends none.
+    wrong = device.post("/login-link", {"email": ada["email"]}, csrf="A" * 43)
+    assert wrong.status_code == 403
+
+
 # -- device change (DEV) --------------------------------------------------------------------
 
 

@@ -91,6 +91,16 @@ class AskFromVerifyPage(Action):
 
 
 @dataclasses.dataclass(frozen=True)
+class AskForLoginLinkFromAnotherSite(Action):
+    """A page of another origin posts the sign-in page's login-link form for the customer's
+    address from `device`, as an attacker's page would (SEC-4)."""
+
+    kind: ClassVar[str] = "ask_for_login_link_from_another_site"
+    customer: str
+    device: str
+
+
+@dataclasses.dataclass(frozen=True)
 class CompareLoginLinkAnswers(Action):
     """Someone asks for login links for two customers and an unknown address (LL-2)."""
 
@@ -230,7 +240,7 @@ class SignOut(Action):
 KINDS: dict[str, type[Action]] = {
     cls.kind: cls for cls in (
         AddCustomer, Invite, Revoke, Subscribe, SendAccountEmail, ReadManagementLink, SetPolicy,
-        AdvanceClock, AskForLoginLink, AskFromVerifyPage, CompareLoginLinkAnswers, OpenEmailLink,
+        AdvanceClock, AskForLoginLink, AskForLoginLinkFromAnotherSite, AskFromVerifyPage, CompareLoginLinkAnswers, OpenEmailLink,
         KeepManagementUrl, OpenManagementUrl, VisitPortal, SignOut, SetPassword, ChoosePassword,
         SignInWithPassword, TryWrongPassword, CompareSignInAnswers, OpenLinkOnTwoDevices, CarrySessionToOtherSite,
         ReuseEndedSession, OpenOtherSitesManagementUrl,

@@ -45,6 +45,7 @@ def next_action(rng: random.Random, state: model.State, opened: dict[str, act.Ac
         (2, lambda: _open_email_link(rng, state, who, device)),
         (4, lambda: _open_management_url(rng, state, who, device)),
         (4, lambda: act.AskForLoginLink(who, device)),
+        (1, lambda: act.AskForLoginLinkFromAnotherSite(who, device)),
         (2, lambda: act.VisitPortal(who, device)),
         (2, lambda: act.SignOut(who, device)),
         (1, lambda: act.KeepManagementUrl(who)),

@@ -81,6 +81,13 @@ class Devices:
         self.loads_of(page).clear()
         watched.submit("login_link_form", {"login_link_email": address}, "login_link_submit")
 
+    def post_from_another_site(self, page: Page, form: str, field: str, value: str, portal_url: str) -> None:
+        """Post the profile's `form` shown on `page` from a page of another origin (SEC-4); only
+        the portal's answers to it are kept."""
+        watched = self._drawn(page)
+        self.loads_of(page).clear()
+        watched.post_from_another_site(form, field, value, portal_url)
+
     def submit(self, page: Page, form: str, fields: dict[str, str], button: str) -> None:
         """Fill the profile's `form` (field selector name -> value), press its `button`, and wait
         for the answer on whichever channel it comes (a page load, or fetch calls the page draws

@@ -7,7 +7,6 @@ and a QA engineer knows what to add.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Sequence
 
 from . import actions as act
@@ -181,6 +180,8 @@ def _wordings(action: act.Action, invited: set[str], mails: Sequence[tuple[str, 
     if isinstance(action, act.AskForLoginLink):
         arrives = (who, "login_link") in mails
         return (f"{who} asked for a login link {on}" if arrives else None), f"{who} asks for a login link {on}", who
+    if isinstance(action, act.AskForLoginLinkFromAnotherSite):
+        return None, f"a page on another site makes {whose} {device} ask for a login link for {who}", who
     if isinstance(action, act.AskFromVerifyPage):
         return f"{who} asked for a login link from the verify page {on}", f"{who} asks for a login link from the verify page {on}", who
     if isinstance(action, act.CompareLoginLinkAnswers):
@@ -296,6 +297,7 @@ def _then(item: Contradiction, who: str, whose: str) -> list[tuple[str, str]]:
             model.SENT: f"{whose} {device} gets the usual answer",
             model.CHOOSE_PASSWORD: f"{whose} {device} asks {whose.replace('his', 'him')} to choose a password",
             model.NOT_ACCOUNT: f"{whose} {device} does not show {whose} account",
+            model.NOT_SENT: f"{whose} {device} does not get the usual answer",
             model.PROBLEM: (f"{whose} {device} is offered a new login link" if item.rule in EXPIRY_RULES
                             else f"{whose} {device} is told the link is not valid"),
         }.get(expected)

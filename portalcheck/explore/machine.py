@@ -23,7 +23,6 @@ from hypothesis.errors import HypothesisException
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
 from . import actions as act
-from . import model
 from .choose import next_actions, possible
 from .target import Target
 from .walk import Contradiction, Walk

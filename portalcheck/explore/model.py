@@ -27,6 +27,7 @@ UNKNOWN = "unknown address"  # the third asker of LL-2: an address the portal ne
 ACCOUNT, SIGNED_OUT, VERIFY, PROBLEM, SENT = "account", "signed_out", "verify_device", "link_problem", "login_link_sent"
 CHOOSE_PASSWORD = "choose_password"
 NOT_ACCOUNT = "not:account"  # any page but the account: what a tampered URL may show
+NOT_SENT = "not:login_link_sent"  # any page but "check your email": what a refused form may show
 OTHER_SITE = "other site"  # a page of another site the device shows: nothing of hers to act on
 
 DEFAULT_POLICY: dict[str, Any] = {
@@ -231,8 +232,8 @@ class _Step:
         if page == VERIFY:
             target.asked_to_verify = True
         self.expect(f"page:{key}", page, rule, why)
-        if page == CHOOSE_PASSWORD:
-            return  # a page of her signed-in session: it may well greet her by name
+        if page in (CHOOSE_PASSWORD, NOT_SENT):
+            return  # a page of her session (choosing a password, or where a refused form leaves her): it may greet her by name
         self.expect(f"account:{key}", account or None, rule,
                     f"the page shows {account}'s details" if account else "a page that grants nothing shows no customer's details")
 
@@ -397,6 +398,12 @@ class _Step:
         self.request_login_link(a.customer, device_key(a.customer, a.device), rule)
         self.show(a.customer, a.device, SENT, "LL-2", "the sign-in page gives everyone the same answer")
         self.mail_expectation(rule, why)
+
+    def ask_for_login_link_from_another_site(self, a: act.AskForLoginLinkFromAnotherSite) -> None:
+        """SEC-4: the form posted from another site is refused; nothing is sent, and nothing counts
+        towards LL-8's limit (a request the portal refused was not made)."""
+        self.show(a.customer, a.device, NOT_SENT, "SEC-4", "a form posted from another site is refused")
+        self.mail_expectation("SEC-4", "a form posted from another site sends nothing")
 
     def ask_from_verify_page(self, a: act.AskFromVerifyPage) -> None:
         """MU-3, DEV-1: the verify page emails a login link to the customer's own address."""

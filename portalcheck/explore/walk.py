@@ -34,8 +34,8 @@ from .target import Target
 
 SLACK_S = 1.0  # beyond the readings: events the model dated at a reading happened a little later
 CHANNEL_ORDER = ("page:", "account:", "mail", "status", "alike", "management URL", "url:", "referrer-policy:", "cookies:", "new_session:")
-MAIL_ACTIONS = (act.Invite, act.Subscribe, act.SendAccountEmail, act.AskForLoginLink, act.AskFromVerifyPage,
-                act.CompareLoginLinkAnswers)
+MAIL_ACTIONS = (act.Invite, act.Subscribe, act.SendAccountEmail, act.AskForLoginLink, act.AskForLoginLinkFromAnotherSite,
+                act.AskFromVerifyPage, act.CompareLoginLinkAnswers)
 
 
 @dataclasses.dataclass
@@ -336,6 +336,12 @@ class Walk:
             self.devices.goto(page, self._page_url("sign_in"))
             del responses[:]
             self.devices.submit_login_link(page, self.emails[action.customer])
+        elif isinstance(action, act.AskForLoginLinkFromAnotherSite):
+            self.devices.goto(page, self._page_url("sign_in"))
+            del responses[:]
+            where = urlsplit(self.site.portal_url)
+            self.devices.post_from_another_site(page, "login_link_form", "login_link_email", self.emails[action.customer],
+                                                f"{where.scheme}://{where.netloc}")
         elif isinstance(action, act.AskFromVerifyPage):
             if self.devices.marker(page) == model.VERIFY:
                 del responses[:]

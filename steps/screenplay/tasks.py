@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from typing import Any, Callable
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from portalcheck import tampering
 
@@ -283,24 +283,8 @@ class AskForALoginLinkFromAnotherSite:
         actor.attempts_to(NoteTheMailCursor("login_link"))
         browsing = actor.ability_to(BrowseOnDevices)
         target = device_of(actor, self.on)
-        # Learn where the portal's own login-link form posts to, as an attacker would.
         target.open(browsing.page_url("sign_in"))
-        form = target.selector("login_link_form").first
-        action = form.evaluate("form => form.action")
-        field = target.selector("login_link_form").locator(target.profile.selectors["login_link_email"]).first.get_attribute("name")
-        attacker = attacker_page(action, field or "email", actor.recall("customer")["email"])
-        target.navigating()
-        with target.page.expect_navigation(url=lambda url: url.startswith(browsing.portal_url), wait_until="domcontentloaded"):
-            target.page.goto(attacker)
-
-
-def attacker_page(action: str, field: str, address: str) -> str:
-    """A page from another origin (a data: URL) that posts the portal's form on load."""
-    html = (
-        f'<form id="f" method="post" action="{action}"><input name="{field}" value="{address}"></form>'
-        '<script>document.getElementById("f").submit()</script>'
-    )
-    return "data:text/html," + quote(html)
+        target.post_from_another_site("login_link_form", "login_link_email", actor.recall("customer")["email"], browsing.portal_url)
 
 
 @dataclasses.dataclass(frozen=True)
