@@ -42,16 +42,10 @@ def _(cast: Cast, device: str) -> None:
     assert not shown, f"with password logins off her password should not sign her in, but her {device} shows {shown!r}"
 
 
-@given(phrase(r"someone tried (?P<times>\d+) wrong passwords for (?P<who>[A-Z][a-z]+)"))
-def _(cast: Cast, who: str, times: str) -> None:
-    """Someone sent that many wrong passwords for the customer from a laptop of their own."""
-    try_wrong_passwords(cast, who, int(times))
-
-
-@given(phrase(r"someone tried (?P<times>\d+) wrong passwords for (?P<who>[A-Z][a-z]+), typing {WHOSE} address in capitals"))
-def _(cast: Cast, who: str, times: str) -> None:
-    """Someone sent that many wrong passwords for the customer, her address typed in capitals."""
-    try_wrong_passwords(cast, who, int(times), capitals=True)
+@given(phrase(r"someone tried (?:a wrong password|(?P<times>\d+) wrong passwords) for (?P<who>[A-Z][a-z]+)(?P<capitals>, typing {WHOSE} address in capitals)?"))
+def _(cast: Cast, who: str, times: str | None, capitals: str | None) -> None:
+    """Someone sent one (or that many) wrong passwords for the customer from a laptop of their own, her address typed as given."""
+    try_wrong_passwords(cast, who, int(times or 1), capitals=bool(capitals))
 
 
 @when(phrase(r"someone tries (?:a wrong password|(?P<times>\d+) wrong passwords) for (?P<who>[A-Z][a-z]+)(?P<capitals>, typing {WHOSE} address in capitals)?"))

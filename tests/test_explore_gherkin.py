@@ -251,3 +251,15 @@ def test_wrong_passwords_after_a_when_are_said_in_one_when() -> None:
     assert "    When Ada accepts her invitation on her laptop\n    And someone tries 4 wrong passwords for Ada\n" in text, text
     patterns = suite_step_patterns()
     assert any(pattern.fullmatch("someone tries 4 wrong passwords for Ada") for pattern in patterns)
+
+
+def test_wrong_passwords_typed_both_ways_are_said_run_by_run_in_the_suites_steps() -> None:
+    mixed = [act.TryWrongPassword("Ada", capitals=capitals) for capitals in (True, True, False, True, False)]
+    walk = [act.AddCustomer("Ada"), act.SetPolicy("password_login_enabled", True), act.Invite("Ada"), act.SetPassword("Ada"), *mixed]
+    found = LAST["PW-6"]
+    text = gherkin.feature([*walk, found.action], [found], sent=[(), (), (("Ada", "invitation"),)])
+    assert ("    And someone tried 2 wrong passwords for Ada, typing her address in capitals\n"
+            "    And someone tried a wrong password for Ada\n") in text, text
+    patterns = suite_step_patterns()
+    steps = [re.sub(r"^(Given|When|Then|And) ", "", line.strip()) for line in text.splitlines() if re.match(r"\s+(Given|When|Then|And) ", line)]
+    assert [step for step in steps if not any(pattern.fullmatch(step) for pattern in patterns)] == [], text

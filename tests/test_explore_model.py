@@ -509,3 +509,16 @@ def test_a_form_posted_from_another_site_is_refused_sends_nothing_and_counts_for
         assert "account:Ada's laptop" not in expects  # where a refused form leaves her may greet her: it is her device
     site.do(act.AskForLoginLink("Ada", "laptop"))
     assert [mail.kind for mail in site.sent] == ["login_link"]  # LL-8 counted none of the refused ones
+
+
+def test_the_same_session_back_from_a_management_url_after_inactivity_is_ses1_not_ses5() -> None:
+    """A portal whose sessions never idle out keeps the old one where the management URL would keep
+    a live one: the same cookie value then says SES-1 is broken, not that sign-ins reuse ids."""
+    site = Site()
+    site.accepted()
+    idle = site.state.policy["session_idle_timeout_s"]
+    expects = site.do(act.OpenManagementUrl("Ada", "laptop"), after=idle + 60)
+    assert (expects["new_session:Ada's laptop"].value, expects["new_session:Ada's laptop"].rule) == (True, "SES-1")
+    site.do(act.AskForLoginLink("Ada", "laptop"), after=idle + 60)
+    expects = site.do(act.OpenEmailLink("Ada", "laptop", "login_link"))
+    assert expects["new_session:Ada's laptop"].rule == "SES-5"  # a login link always starts a new one

@@ -239,10 +239,15 @@ def _email_after_renewal(rng: random.Random, state: model.State, who: str, clock
 
 
 def _locked_out(rng: random.Random, state: model.State, who: str, device: str) -> list[act.Action]:
-    """PW-6: five wrong passwords (her address typed in capitals, now and then), then her own."""
-    if not state.policy["password_login_enabled"] or not state.customers[who].has_password:
+    """PW-6: five wrong passwords, each with her address typed as is or in capitals (mostly a mix,
+    which a count kept per address as typed splits), then her own; password logins turned on and
+    her password set first, if need be."""
+    if not state.passwords and not state.policy["password_login_enabled"]:
         return []
-    return [act.TryWrongPassword(who, capitals=rng.random() < 0.5)] * 5 + [act.SignInWithPassword(who, device)]
+    first = ([] if state.policy["password_login_enabled"] else [act.SetPolicy("password_login_enabled", True)]) + (
+        [] if state.customers[who].has_password else [act.SetPassword(who)])
+    tries = [act.TryWrongPassword(who, capitals=rng.random() < 0.5) for _ in range(5)]
+    return [*first, *tries, act.SignInWithPassword(who, device)]
 
 
 def _passwords_on(state: model.State, who: str) -> list[act.Action]:
@@ -357,8 +362,10 @@ def _open_email_link(rng: random.Random, state: model.State, who: str, device: s
 
 
 def _moved(rng: random.Random, state: model.State, who: str, device: str) -> act.Action:
-    """One of the links she holds, moved under another site's path (SEC-6)."""
-    kinds = [kind for kind in ("invitation", "login_link") if state.mail_of(who, kind)]
+    """One of the links she holds, moved under another site's path (SEC-6): a live one if she
+    holds one, as only a link that works in her site can show it working in another."""
+    held = [kind for kind in ("invitation", "login_link") if state.mail_of(who, kind)]
+    kinds = [kind for kind in held if _latest_live(state, who, kind)] or held
     kind = rng.choice([*kinds, "management URL"])
     if kind == "management URL":
         return act.OpenManagementUrl(who, device, tamper="site")

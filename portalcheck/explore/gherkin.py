@@ -240,7 +240,8 @@ def _tampered_part(tamper: str) -> str:
 
 
 def _wrong_passwords(who: str, whose: str, times: int, capitals: bool) -> str:
-    return f"someone tried {times} wrong passwords for {who}" + (f", typing {whose} address in capitals" if capitals else "")
+    tried = "a wrong password" if times == 1 else f"{times} wrong passwords"
+    return f"someone tried {tried} for {who}" + (f", typing {whose} address in capitals" if capitals else "")
 
 
 def _policy_wording(action: act.SetPolicy) -> str:

@@ -287,11 +287,19 @@ class _Step:
             return False, "EV-1"
         return True, "SES-2"
 
-    def start_session(self, customer: str, device: str) -> None:
-        """SES-5: every sign-in gets a new session identifier; the device's old session ends."""
+    def start_session(self, customer: str, device: str, *, live_one_kept: bool = False) -> None:
+        """SES-5: every sign-in gets a new session identifier; the device's old session ends.
+        Where a live session would have been kept (`live_one_kept`: the management URL), the same
+        cookie value after a session that ended by inactivity or revocation means the portal held
+        it alive: the expectation is then the rule that ended it (SES-1, REV-1)."""
         target = self.s.devices.setdefault(device_key(customer, device), Device())
+        ended = target.ended_by if live_one_kept else ""
         target.session, target.ended_by = Session(customer, self.now), ""
-        self.expect(f"new_session:{device_key(customer, device)}", True, "SES-5", "a sign-in issues a new session identifier")
+        rule, why = {
+            "SES-1": ("SES-1", "her session there had ended after inactivity: it is not kept, a new one starts"),
+            "REV-1": ("REV-1", "her revocation ended her session there: it is not kept, a new one starts"),
+        }.get(ended, ("SES-5", "a sign-in issues a new session identifier"))
+        self.expect(f"new_session:{device_key(customer, device)}", True, rule, why)
 
     def request_login_link(self, address_of: str, device_key_asking: str, rule_sent: str) -> None:
         """LL-1, LL-2, LL-8, REV-2: only a customer with access gets mail, at most 5 an hour per address."""
@@ -514,7 +522,7 @@ class _Step:
         if holds and target.session is not None and target.session.customer == a.customer:
             target.session.last_seen = self.now  # ref: a live session of hers is kept (SES-2)
         else:
-            self.start_session(a.customer, a.device)
+            self.start_session(a.customer, a.device, live_one_kept=True)
         self.show(a.customer, a.device, ACCOUNT, rule, why, account=a.customer)
 
     def visit_portal(self, a: act.VisitPortal) -> None:
