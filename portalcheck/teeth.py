@@ -108,8 +108,10 @@ class FaultOutcome:
 
     @property
     def explore_caught(self) -> bool:
-        """Explore found a contradiction of this fault's own rule (another rule's is not a catch)."""
-        return self.explored is not None and self.explored.outcome == "found" and self.explored.rule == self.fault.rule
+        """Explore found a contradiction of this fault's own rule, or of one its bug breaks too
+        (`Fault.also`, declared with the fault); any other rule's is not a catch."""
+        return (self.explored is not None and self.explored.outcome == "found"
+                and self.explored.rule in (self.fault.rule, *self.fault.also))
 
     @property
     def expected(self) -> str:
@@ -213,6 +215,7 @@ class Matrix:
                     "rule": outcome.fault.rule,
                     "level": outcome.level,
                     "breaks": outcome.fault.breaks,
+                    "also": list(outcome.fault.also),
                     "expected": outcome.expected,
                     "verdict": outcome.verdict,
                     "caught": outcome.caught,
@@ -354,7 +357,8 @@ def _progress_line(done: SuiteRun | FaultOutcome | ExploreRun) -> str:
     if isinstance(done, ExploreRun):
         name = done.faults[0] if done.faults else CONTROL
         rule = REGISTRY[name].rule if done.faults else ""
-        return f"{name:<30} {rule:<6} explore: {explore_summary(done, rule)} ({done.duration_s:.0f} s)"
+        also = REGISTRY[name].also if done.faults else ()
+        return f"{name:<30} {rule:<6} explore: {explore_summary(done, rule, also)} ({done.duration_s:.0f} s)"
     if isinstance(done, SuiteRun):
         clean = not done.problem and not done.not_passing
         found = ", ".join(f"{rule} {verdict}" for rule, verdict in done.not_passing.items()) or done.problem[:200]
@@ -363,17 +367,20 @@ def _progress_line(done: SuiteRun | FaultOutcome | ExploreRun) -> str:
     return f"{done.fault.name:<30} {done.fault.rule:<6} {done.verdict:<5} {verdict} ({done.run.duration_s:.0f} s)"
 
 
-def explore_summary(run: ExploreRun, rule: str = "") -> str:
-    """An explore run in a few words, judged against `rule` (the fault's; none for the control)."""
+def explore_summary(run: ExploreRun, rule: str = "", also: tuple[str, ...] = ()) -> str:
+    """An explore run in a few words, judged against `rule` (the fault's; none for the control)
+    and the rules its bug breaks `also`."""
     if run.outcome == "problem":
         return "run problem: " + run.problem.splitlines()[0][:160]
     if run.outcome == "nothing":
         return "clean" if not rule else "not found within budget"
     found = f"found {run.rule} in {run.steps} step{'s' if run.steps != 1 else ''}"
+    if run.rule in also:
+        return f"{found} (its bug breaks {run.rule} too)"
     return found if run.rule == rule else f"{found}, NOT {rule or 'clean'}"
 
 
-def _explore_text(run: dict[str, Any] | None, rule: str) -> str:
+def _explore_text(run: dict[str, Any] | None, rule: str, also: Sequence[str] = ()) -> str:
     """The matrix cell of an explore run, from its JSON (`ExploreRun.to_json`)."""
     if run is None:
         return ""
@@ -381,7 +388,10 @@ def _explore_text(run: dict[str, Any] | None, rule: str) -> str:
         return "run problem"
     if run["outcome"] == "nothing":
         return "not found within budget" if rule else "found nothing"
-    return f"{run['rule']}, {run['steps']} steps" + ("" if run["rule"] == rule else f" (not {rule or 'clean'})")
+    said = f"{run['rule']}, {run['steps']} steps"
+    if run["rule"] in also:
+        return f"{said} (its bug breaks {run['rule']} too)"
+    return said + ("" if run["rule"] == rule else f" (not {rule or 'clean'})")
 
 
 def _level(rule_id: str) -> str:
@@ -503,7 +513,7 @@ Generated {{ matrix.generated_at }} in {{ matrix.duration_s }} s.</p>
 <td class="breaks">{{ row.rule }}: {{ row.breaks }}{% if row.problem %}<br><small>{{ row.problem }}</small>{% endif %}</td>
 <td>{{ row.expected }}</td>
 <td class="{{ 'verdict-ok' if row.caught else 'verdict-bad' }}">{{ 'yes' if row.caught else 'NO' }}</td>
-{% if matrix.explored %}<td class="{{ 'verdict-ok' if row.explore_caught else 'verdict-bad' }}">{{ explore_text(row.explore, row.rule) }}{% if row.explore %}<br><small>{% if row.explore.finding %}<a href="{{ relative(row.explore.finding) }}">finding</a> {% endif %}<a href="{{ relative(row.explore.out_dir) }}/explore.log">log</a></small>{% endif %}</td>{% endif %}
+{% if matrix.explored %}<td class="{{ 'verdict-ok' if row.explore_caught else 'verdict-bad' }}">{{ explore_text(row.explore, row.rule, row.also) }}{% if row.explore %}<br><small>{% if row.explore.finding %}<a href="{{ relative(row.explore.finding) }}">finding</a> {% endif %}<a href="{{ relative(row.explore.out_dir) }}/explore.log">log</a></small>{% endif %}</td>{% endif %}
 {% for rule in matrix.rules %}{% set v = row.verdicts.get(rule, '') %}<td class="{{ v }}{{ ' own' if rule == row.rule else '' }}">{{ v }}</td>{% endfor %}
 <td><a href="{{ relative(row.run_dir) }}/pytest.log">log</a></td></tr>
 {% endfor %}

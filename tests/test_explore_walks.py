@@ -21,6 +21,7 @@ from portalcheck.explore.command import explore as explore_command
 from portalcheck.explore.machine import explore
 from portalcheck.explore.target import Target, open_target
 from portalcheck.gherkin_check import check_gherkin
+from simulator.faults import REGISTRY
 
 
 @pytest.fixture
@@ -38,11 +39,12 @@ def test_explore_finds_nothing_on_the_correct_simulator(correct_simulator: Targe
     assert lines[-1].startswith(f"explore: {run.walks} walks, {run.steps} steps")
 
 
-# Each fault with the rules it breaks, and the Then-step that says so. A reusable login link also
-# lets both of two devices opening it at once in (SEC-2): whichever a seed's walks come on first.
+# Each fault with the rules it breaks (its own and `Fault.also`), and the Then-step that says so.
+# A reusable login link also lets both of two devices opening it at once in (SEC-2); a device let
+# in unverified is let in where EV-2 or SEC-6 says it is not verified: whichever a seed meets first.
 BROKEN = {
     "ll6_reusable": {"LL-6": "is told the link is not valid", "SEC-2": "exactly one of her laptop and her phone shows her account"},
-    "mu3_any_device": {"MU-3": "is asked to verify this device"},
+    "mu3_any_device": {rule: "is asked to verify this device" for rule in ("MU-3", "EV-2", "SEC-6")},
 }
 
 
@@ -57,6 +59,7 @@ def test_explore_alone_finds_a_fault_and_writes_it_as_a_scenario_that_replays(fa
     saved = findings.load(written)
     rule = written.name.split("-seed")[0]
     assert rule in BROKEN[fault], f"{fault} breaks {sorted(BROKEN[fault])}, not {rule}: {found.output}"
+    assert set(BROKEN[fault]) == {REGISTRY[fault].rule, *REGISTRY[fault].also}
     feature = written.with_suffix(".feature")
     text = feature.read_text()
     assert f"@{rule} @" in text and BROKEN[fault][rule] in text, text

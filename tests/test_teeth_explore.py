@@ -220,3 +220,16 @@ def test_the_command_refuses_an_unknown_fault(tmp_path: Path) -> None:
     answer = CliRunner().invoke(teeth.command, ["--fault", "nope", "--explore", "--reports", str(tmp_path)])
     assert answer.exit_code == 2 and "unknown fault 'nope'" in answer.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_finding_of_a_rule_the_faults_bug_breaks_too_is_a_catch_and_says_so(tmp_path: Path) -> None:
+    """mu3_any_device lets an unverified device in, so a walk may meet it where SEC-6 or EV-2 says
+    the device is not verified (`Fault.also`); a rule it was not declared to break is no catch."""
+    assert REGISTRY[MU3].also == ("EV-2", "SEC-6")
+    too = outcome(MU3, tmp_path, explore_run(tmp_path, "found", "SEC-6", 6, faults=(MU3,)))
+    undeclared = outcome(MU3, tmp_path, explore_run(tmp_path, "found", "LL-5", 3, faults=(MU3,)))
+    assert too.explore_caught and not undeclared.explore_caught
+    assert teeth.explore_summary(too.explored, "MU-3", REGISTRY[MU3].also) == "found SEC-6 in 6 steps (its bug breaks SEC-6 too)"
+    assert teeth.explore_summary(undeclared.explored, "MU-3", REGISTRY[MU3].also) == "found LL-5 in 3 steps, NOT MU-3"
+    html_path, _ = teeth.write_matrix(matrix(tmp_path, explore_run(tmp_path, "nothing"), too), tmp_path / "out")
+    assert "SEC-6, 6 steps (its bug breaks SEC-6 too)" in html_path.read_text()
