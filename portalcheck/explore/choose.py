@@ -363,10 +363,11 @@ def _open_email_link(rng: random.Random, state: model.State, who: str, device: s
 
 def _moved(rng: random.Random, state: model.State, who: str, device: str) -> act.Action:
     """One of the links she holds, moved under another site's path (SEC-6): a live one if she
-    holds one, as only a link that works in her site can show it working in another."""
+    holds one, as only a link that works in her site can show it working in another (a
+    management URL moved lands on a device the other site has not verified)."""
     held = [kind for kind in ("invitation", "login_link") if state.mail_of(who, kind)]
-    kinds = [kind for kind in held if _latest_live(state, who, kind)] or held
-    kind = rng.choice([*kinds, "management URL"])
+    live = [kind for kind in held if _latest_live(state, who, kind)]
+    kind = rng.choice(live or [*held, "management URL"])
     if kind == "management URL":
         return act.OpenManagementUrl(who, device, tamper="site")
     return act.OpenEmailLink(who, device, kind, tamper="site")
