@@ -111,7 +111,7 @@ class FaultOutcome:
         """Explore found a contradiction of this fault's own rule, or of one its bug breaks too
         (`Fault.also`, declared with the fault); any other rule's is not a catch."""
         return (self.explored is not None and self.explored.outcome == "found"
-                and self.explored.rule in (self.fault.rule, *self.fault.also))
+                and found_as(self.explored.rule, self.fault.rule, self.fault.also) != "other")
 
     @property
     def expected(self) -> str:
@@ -367,6 +367,14 @@ def _progress_line(done: SuiteRun | FaultOutcome | ExploreRun) -> str:
     return f"{done.fault.name:<30} {done.fault.rule:<6} {done.verdict:<5} {verdict} ({done.run.duration_s:.0f} s)"
 
 
+def found_as(found: str, own: str, also: Sequence[str] = ()) -> str:
+    """How a finding of rule `found` counts for a fault of rule `own` whose bug breaks `also` too:
+    "own", "also" (a catch, said as such) or "other" (no catch; for the control, any finding)."""
+    if own and found == own:
+        return "own"
+    return "also" if found in also else "other"
+
+
 def explore_summary(run: ExploreRun, rule: str = "", also: tuple[str, ...] = ()) -> str:
     """An explore run in a few words, judged against `rule` (the fault's; none for the control)
     and the rules its bug breaks `also`."""
@@ -375,9 +383,8 @@ def explore_summary(run: ExploreRun, rule: str = "", also: tuple[str, ...] = ())
     if run.outcome == "nothing":
         return "clean" if not rule else "not found within budget"
     found = f"found {run.rule} in {run.steps} step{'s' if run.steps != 1 else ''}"
-    if run.rule in also:
-        return f"{found} (its bug breaks {run.rule} too)"
-    return found if run.rule == rule else f"{found}, NOT {rule or 'clean'}"
+    return found + {"own": "", "also": f" (its bug breaks {run.rule} too)",
+                    "other": f", NOT {rule or 'clean'}"}[found_as(run.rule, rule, also)]
 
 
 def _explore_text(run: dict[str, Any] | None, rule: str, also: Sequence[str] = ()) -> str:
@@ -389,9 +396,8 @@ def _explore_text(run: dict[str, Any] | None, rule: str, also: Sequence[str] = (
     if run["outcome"] == "nothing":
         return "not found within budget" if rule else "found nothing"
     said = f"{run['rule']}, {run['steps']} steps"
-    if run["rule"] in also:
-        return f"{said} (its bug breaks {run['rule']} too)"
-    return said + ("" if run["rule"] == rule else f" (not {rule or 'clean'})")
+    return said + {"own": "", "also": f" (its bug breaks {run['rule']} too)",
+                   "other": f" (not {rule or 'clean'})"}[found_as(run["rule"], rule, also)]
 
 
 def _level(rule_id: str) -> str:
