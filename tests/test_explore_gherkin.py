@@ -263,3 +263,10 @@ def test_wrong_passwords_typed_both_ways_are_said_run_by_run_in_the_suites_steps
     patterns = suite_step_patterns()
     steps = [re.sub(r"^(Given|When|Then|And) ", "", line.strip()) for line in text.splitlines() if re.match(r"\s+(Given|When|Then|And) ", line)]
     assert [step for step in steps if not any(pattern.fullmatch(step) for pattern in patterns)] == [], text
+
+
+def test_a_misspelt_fault_is_a_run_problem_that_names_the_known_ones(tmp_path: Path) -> None:
+    result = CliRunner().invoke(explore, ["--fault", "sec4_token_only_if_snt", "--out", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "explore: unknown fault 'sec4_token_only_if_snt'; known faults: inv2_always_invite" in result.output
+    assert list(tmp_path.iterdir()) == []

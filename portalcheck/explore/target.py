@@ -19,6 +19,7 @@ import httpx
 from playwright.sync_api import Browser, sync_playwright
 
 import fake_mail
+from simulator.faults import Faults
 
 from .. import chromium
 from ..control import ControlClient
@@ -46,6 +47,10 @@ def open_target(profile: Profile, *, faults: tuple[str, ...] = (), chromium_path
     with contextlib.ExitStack() as stack:
         if faults and not profile.is_reference:
             raise RunProblem("--fault switches the bundled simulator's faults; this profile names a portal of its own")
+        try:
+            Faults.named(faults)  # a misspelt fault is told here, before a simulator or a browser starts
+        except ValueError as error:
+            raise RunProblem(str(error)) from None
         token = "" if profile.is_reference else os.environ.get(profile.control_token_env, "")
         if not profile.is_reference and not token:
             raise RunProblem(f"profile {profile.path}: set {profile.control_token_env} to the control token")
