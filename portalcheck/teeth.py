@@ -19,6 +19,7 @@ import dataclasses
 import datetime
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -38,17 +39,24 @@ INTERRUPT_GRACE_S = 30.0
 CONTROL = "control"  # the run without faults, and its folder
 EXPLORE = "explore"  # an explore run's folder, inside its fault's
 EXPLORE_EXIT = {0: "nothing", 1: "found"}  # portalcheck.explore.command's statuses; any other: a run problem
-EXPLORE_START_S = 120.0  # beyond its budget (and as long again to shrink), the browser and simulator start
+EXPLORE_START_S = 120.0  # beyond its cap and its shrinking, the browser and simulator start
+# How many walks an explore run says it took, by its exit status (portalcheck.explore.command's lines).
+WALKS_SAID = {0: re.compile(r"nothing found in (\d+) walks"), 1: re.compile(r"first contradicted in walk (\d+)")}
 
 
 @dataclasses.dataclass(frozen=True)
 class ExploreOptions:
-    """How each fault is explored: one seed for every run, and a search budget per run."""
+    """How each fault is explored: one seed for every run, the same walks for each.
+
+    The walks bound a run, not the seconds: a search bounded by time finds on a loaded machine
+    fewer faults than on a quiet one. `budget_s` is only a cap, against a portal that hangs;
+    shrinking a finding has `shrink_s` of its own."""
 
     seed: int = 1
-    budget_s: float = 90.0
-    walks: int = 60
+    walks: int = 30
     steps: int = 15
+    budget_s: float = 900.0
+    shrink_s: float = 90.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +69,8 @@ class ExploreRun:
     duration_s: float
     rule: str = ""  # the finding's rule, when it found one
     steps: int = 0  # the finding's shortest walk: how many actions
+    walks: int = 0  # the walks it took: to the first contradiction, or all it made
+    walks_allowed: int = 0  # at most (0: not known); fewer and nothing found means its time ran out
     finding: Path | None = None
     problem: str = ""  # why there is no answer (a crash, a timeout, a finding that does not read)
 
@@ -72,6 +82,7 @@ class ExploreRun:
     def to_json(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome, "rule": self.rule, "steps": self.steps,
+            "walks": self.walks, "walks_allowed": self.walks_allowed,
             "finding": str(self.finding) if self.finding else "", "exit_code": self.exit_code,
             "duration_s": round(self.duration_s, 1), "problem": self.problem, "out_dir": str(self.out_dir),
         }
@@ -264,22 +275,25 @@ def run_explore(faults: Sequence[str], *, out_dir: Path, options: ExploreOptions
         sys.executable, "-m", "portalcheck.explore.command",
         *(arg for name in faults for arg in ("--fault", name)),
         "--seed", str(options.seed), "--walks", str(options.walks), "--steps", str(options.steps),
-        "--time-budget", str(options.budget_s), "--out", str(out_dir),
+        "--time-budget", str(options.budget_s), "--shrink-budget", str(options.shrink_s), "--out", str(out_dir),
     ]
     started = time.monotonic()
-    # The search has its budget and shrinking as long again; past that and a start, it is hung.
-    exit_code, output = _run(command, 2 * options.budget_s + EXPLORE_START_S, cwd=out_dir)
+    # The search has its cap and shrinking its budget; past both and a start, it is hung.
+    exit_code, output = _run(command, options.budget_s + options.shrink_s + EXPLORE_START_S, cwd=out_dir)
     (out_dir / "explore.log").write_text(output)
-    return read_explore(tuple(faults), out_dir, exit_code, time.monotonic() - started, output)
+    return read_explore(tuple(faults), out_dir, exit_code, time.monotonic() - started, output, walks_allowed=options.walks)
 
 
 def read_explore(faults: tuple[str, ...], out_dir: Path, exit_code: int, duration_s: float,
-                 output: str = "") -> ExploreRun:
-    """What an explore run's exit status and its finding (`<RULE>-seed<S>.json`) say."""
+                 output: str = "", *, walks_allowed: int = 0) -> ExploreRun:
+    """What an explore run's exit status, its output (how many walks) and its finding
+    (`<RULE>-seed<S>.json`) say."""
     if exit_code not in EXPLORE_EXIT:
         return ExploreRun(faults, out_dir, exit_code, duration_s, problem=f"explore exited {exit_code}: " + _tail(output))
+    said = WALKS_SAID[exit_code].search(output)
+    walks = int(said.group(1)) if said else 0
     if exit_code == 0:
-        return ExploreRun(faults, out_dir, exit_code, duration_s)
+        return ExploreRun(faults, out_dir, exit_code, duration_s, walks=walks, walks_allowed=walks_allowed)
     findings = sorted(out_dir.glob("*.json"))
     if len(findings) != 1:
         return ExploreRun(faults, out_dir, exit_code, duration_s,
@@ -290,7 +304,8 @@ def read_explore(faults: tuple[str, ...], out_dir: Path, exit_code: int, duratio
     except (ValueError, KeyError, TypeError) as error:
         return ExploreRun(faults, out_dir, exit_code, duration_s, finding=findings[0],
                           problem=f"the finding {findings[0].name} does not read: {error!r}")
-    return ExploreRun(faults, out_dir, exit_code, duration_s, rule=rule, steps=steps, finding=findings[0])
+    return ExploreRun(faults, out_dir, exit_code, duration_s, rule=rule, steps=steps, finding=findings[0],
+                      walks=walks, walks_allowed=walks_allowed)
 
 
 def check_fault(name: str, *, run_dir: Path) -> FaultOutcome:
@@ -381,10 +396,10 @@ def explore_summary(run: ExploreRun, rule: str = "", also: tuple[str, ...] = ())
     if run.outcome == "problem":
         return "run problem: " + run.problem.splitlines()[0][:160]
     if run.outcome == "nothing":
-        return "clean" if not rule else "not found within budget"
+        return ("clean" if not rule else "not found") + _walks_text(run.walks, run.walks_allowed)
     found = f"found {run.rule} in {run.steps} step{'s' if run.steps != 1 else ''}"
     return found + {"own": "", "also": f" (its bug breaks {run.rule} too)",
-                    "other": f", NOT {rule or 'clean'}"}[found_as(run.rule, rule, also)]
+                    "other": f", NOT {rule or 'clean'}"}[found_as(run.rule, rule, also)] + (f", walk {run.walks}" if run.walks else "")
 
 
 def _explore_text(run: dict[str, Any] | None, rule: str, also: Sequence[str] = ()) -> str:
@@ -394,10 +409,17 @@ def _explore_text(run: dict[str, Any] | None, rule: str, also: Sequence[str] = (
     if run["outcome"] == "problem":
         return "run problem"
     if run["outcome"] == "nothing":
-        return "not found within budget" if rule else "found nothing"
+        return ("not found" if rule else "found nothing") + _walks_text(run.get("walks", 0), run.get("walks_allowed", 0))
     said = f"{run['rule']}, {run['steps']} steps"
     return said + {"own": "", "also": f" (its bug breaks {run['rule']} too)",
-                   "other": f" (not {rule or 'clean'})"}[found_as(run["rule"], rule, also)]
+                   "other": f" (not {rule or 'clean'})"}[found_as(run["rule"], rule, also)] + (f", walk {run['walks']}" if run.get("walks") else "")
+
+
+def _walks_text(walks: int, allowed: int) -> str:
+    """How far a run that found nothing went: all its walks, or fewer when its time ran out."""
+    if not walks:  # the run did not say
+        return " within budget"
+    return f" within budget ({walks} of {allowed} walks)" if walks < allowed else f" in {walks} walks"
 
 
 def _level(rule_id: str) -> str:
@@ -433,10 +455,12 @@ def _tail(output: str, lines: int = 15) -> str:
 @click.option("--workers", "-n", type=click.IntRange(min=1), default=2, show_default=True, help="Runs at a time.")
 @click.option("--reports", "reports_dir", type=click.Path(file_okay=False), default="reports", show_default=True)
 @click.option("--explore", "with_explore", is_flag=True, help="Also explore each fault (and once without): the matrix's explore column.")
+@click.option("--explore-walks", type=click.IntRange(min=1), default=ExploreOptions.walks, show_default=True,
+              help="Walks of each explore run: what bounds it, so that the column does not move with the machine's load.")
 @click.option("--explore-budget", type=click.FloatRange(min=1), default=ExploreOptions.budget_s, show_default=True,
-              metavar="SECONDS", help="Search budget of each explore run (shrinking a finding takes as long again).")
+              metavar="SECONDS", help="A cap on each explore run's search, against a hang (the walks end it first).")
 @click.option("--explore-seed", type=int, default=ExploreOptions.seed, show_default=True, help="The seed of every explore run.")
-def command(faults: tuple[str, ...], workers: int, reports_dir: str, with_explore: bool, explore_budget: float,
+def command(faults: tuple[str, ...], workers: int, reports_dir: str, with_explore: bool, explore_walks: int, explore_budget: float,
             explore_seed: int) -> None:
     """Prove the suite has teeth: run it against the simulator with each fault on.
 
@@ -448,7 +472,7 @@ def command(faults: tuple[str, ...], workers: int, reports_dir: str, with_explor
     unknown = [name for name in faults if name not in REGISTRY]
     if unknown:
         raise click.BadParameter(f"unknown fault {unknown[0]!r}; known faults: {', '.join(REGISTRY)}", param_hint="--fault")
-    explore = ExploreOptions(seed=explore_seed, budget_s=explore_budget) if with_explore else None
+    explore = ExploreOptions(seed=explore_seed, walks=explore_walks, budget_s=explore_budget) if with_explore else None
     folder = Path(reports_dir).resolve() / f"teeth-{datetime.datetime.now().strftime('%Y%m%d-%H%M%S')}"
     count = len(set(faults)) or len(REGISTRY)
     click.echo(f"portalcheck: {count} fault(s) and a control run{', each explored too' if explore else ''}, {workers} at a time")
@@ -496,7 +520,7 @@ td.own { outline: 3px solid #333; outline-offset: -3px; font-weight: bold; }
 {% if matrix.explore_problems %} explore had a run problem with: {{ matrix.explore_problems | join(", ") }}.{% endif %}{% endif %}
 </p>
 {% if matrix.explored %}{% set o = matrix.explore_options or {} %}<p>The <em>explore</em> column: <code>portalcheck explore</code> alone against the same fault
-(seed {{ o.seed }}, at most {{ o.walks }} walks of {{ o.steps }} steps, {{ o.budget_s }} s to search and as long to shrink);
+(seed {{ o.seed }}, {{ o.walks }} walks of up to {{ o.steps }} steps, the search capped at {{ o.budget_s }} s, {{ o.shrink_s }} s to shrink a finding);
 caught when it finds a contradiction of the fault's own rule, with the length of the shortest walk
 it shrank to. Explore without faults:
 <span class="{{ 'verdict-ok' if matrix.explore_control_clean else 'verdict-bad' }}">{{ explore_text(matrix.control.explore, '') }}</span>.

@@ -36,6 +36,18 @@ def test_exit_0_is_nothing_found(tmp_path: Path) -> None:
     assert run.outcome == "nothing" and run.rule == "" and not run.problem
 
 
+@pytest.mark.parametrize(("said", "walks", "text"), [
+    ("explore: nothing found in 30 walks (401 steps)", 30, "not found in 30 walks"),
+    ("explore: nothing found in 12 walks (170 steps), of 30: the time budget ran out", 12, "not found within budget (12 of 30 walks)"),
+    ("explore: the portal answered nothing", 0, "not found within budget"),
+])
+def test_exit_0_says_how_many_walks_found_nothing_and_whether_time_ran_out(tmp_path: Path, said: str, walks: int, text: str) -> None:
+    run = teeth.read_explore((MU3,), tmp_path, 0, 3.0, f"explore: 5 walks, 60 steps, 9 s, exploring\n{said}\n", walks_allowed=30)
+    assert (run.outcome, run.walks) == ("nothing", walks)
+    assert teeth.explore_summary(run, "MU-3") == text
+    assert teeth.explore_summary(run, "") == "clean" + text.removeprefix("not found")
+
+
 def test_exit_1_reads_the_rule_and_the_length_of_the_shortest_walk(tmp_path: Path) -> None:
     finding = write_finding(tmp_path, "MU-3", 4)
     run = teeth.read_explore((MU3,), tmp_path, 1, 3.0)
@@ -70,17 +82,17 @@ def test_run_explore_calls_the_explore_command_line_and_reads_its_finding(
     def fake_run(command: list[str], timeout_s: float, *, cwd: Path) -> tuple[int, str]:
         seen.update(command=command, timeout_s=timeout_s)
         write_finding(Path(command[command.index("--out") + 1]), "MU-3", 6)
-        return 1, "explore: 3 walks, 20 steps, 12 s, found MU-3"
+        return 1, "explore: 3 walks, 20 steps, 12 s, shrinking\nexplore: first contradicted in walk 3 of 5\nfound MU-3"
 
     monkeypatch.setattr(teeth, "_run", fake_run)
-    options = teeth.ExploreOptions(seed=7, budget_s=30.0, walks=5, steps=9)
+    options = teeth.ExploreOptions(seed=7, budget_s=30.0, shrink_s=20.0, walks=5, steps=9)
     run = teeth.run_explore([MU3], out_dir=tmp_path / "explore", options=options)
     assert seen["command"] == [
         sys.executable, "-m", "portalcheck.explore.command", "--fault", MU3, "--seed", "7", "--walks", "5",
-        "--steps", "9", "--time-budget", "30.0", "--out", str(tmp_path / "explore"),
+        "--steps", "9", "--time-budget", "30.0", "--shrink-budget", "20.0", "--out", str(tmp_path / "explore"),
     ]
-    assert seen["timeout_s"] == 2 * 30.0 + teeth.EXPLORE_START_S  # the search, as long again to shrink, a start
-    assert (run.outcome, run.rule, run.steps) == ("found", "MU-3", 6)
+    assert seen["timeout_s"] == 30.0 + 20.0 + teeth.EXPLORE_START_S  # the search's cap, shrinking, a start
+    assert (run.outcome, run.rule, run.steps, run.walks, run.walks_allowed) == ("found", "MU-3", 6, 3, 5)
     assert "found MU-3" in (tmp_path / "explore" / "explore.log").read_text()
 
 
@@ -135,15 +147,15 @@ def test_the_explore_column_says_found_with_steps_not_found_another_rule_or_run_
     for text in ("MU-3, 4 steps", "not found within budget", "LL-5, 3 steps (not LL-6)", "run problem", "found nothing"):
         assert text in html, text
     assert "Not caught by explore: ll5_no_expiry, ll6_reusable, ev1_unverified_access." in html
-    assert "seed 1, at most 60 walks of 15 steps, 90.0 s to search" in html
+    assert "seed 1, 30 walks of up to 15 steps, the search capped at 900.0 s, 90.0 s to shrink a finding" in html
     data = json.loads(json_path.read_text())
     assert [row["explore_caught"] for row in data["faults"]] == [True, False, False, False]
     assert data["faults"][0]["explore"] | {"finding": ""} == {
-        "outcome": "found", "rule": "MU-3", "steps": 4, "finding": "", "exit_code": 1, "duration_s": 5.0,
+        "outcome": "found", "rule": "MU-3", "steps": 4, "walks": 0, "walks_allowed": 0, "finding": "", "exit_code": 1, "duration_s": 5.0,
         "problem": "", "out_dir": str(tmp_path),
     }
     assert data["explore_control_clean"] is True and data["control"]["explore"]["outcome"] == "nothing"
-    assert data["explore_options"] == {"seed": 1, "budget_s": 90.0, "walks": 60, "steps": 15}
+    assert data["explore_options"] == {"seed": 1, "walks": 30, "steps": 15, "budget_s": 900.0, "shrink_s": 90.0}
 
 
 def test_check_all_explores_each_fault_and_once_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,6 +200,7 @@ def test_check_all_without_explore_runs_no_explore(tmp_path: Path, monkeypatch: 
     ([], None),
     (["--explore"], teeth.ExploreOptions()),
     (["--explore", "--explore-budget", "30", "--explore-seed", "5"], teeth.ExploreOptions(seed=5, budget_s=30.0)),
+    (["--explore", "--explore-walks", "12"], teeth.ExploreOptions(walks=12)),
 ])
 def test_the_command_explores_only_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                args: list[str], expected: teeth.ExploreOptions | None) -> None:

@@ -37,6 +37,8 @@ FOUND, RUN_PROBLEM = 1, 2
 @click.option("--steps", type=click.IntRange(min=1), default=20, show_default=True, help="Actions per walk at most.")
 @click.option("--time-budget", "time_budget", type=click.FloatRange(min=1), default=300.0, show_default=True,
               help="Seconds the walks may take; shrinking a finding has as long again.")
+@click.option("--shrink-budget", "shrink_budget", type=click.FloatRange(min=1), default=None,
+              metavar="SECONDS", help="How long shrinking a finding may take.  [default: as long as --time-budget]")
 @click.option("--fault", "faults", multiple=True, help="With the bundled simulator: turn this fault on (repeatable).")
 @click.option("--replay", "replay_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Replay a finding's JSON file instead of exploring.")
@@ -46,7 +48,7 @@ FOUND, RUN_PROBLEM = 1, 2
               help="A run folder: the finding goes into RUN/explore/, and the run's report is built (as `portalcheck report`).")
 @click.option("--chromium", "chromium_path", default=None, help="The Chromium to drive (see `portalcheck run`).")
 def explore(profile_path: Path | None, seed: int, walks: int, steps: int, time_budget: float,
-            faults: tuple[str, ...], replay_path: Path | None, out: Path | None, run_dir: Path | None,
+            shrink_budget: float | None, faults: tuple[str, ...], replay_path: Path | None, out: Path | None, run_dir: Path | None,
             chromium_path: str | None) -> None:
     """Walk through the portal at random and report what contradicts POLICY v1, as Gherkin."""
     if out is not None and run_dir is not None:
@@ -59,16 +61,19 @@ def explore(profile_path: Path | None, seed: int, walks: int, steps: int, time_b
             sys.exit(_replay(replay_path, profile, faults, chromium_path))
         with open_target(profile, faults=faults, chromium_path=chromium_path) as target:
             click.echo(f"explore: {target.description}, seed {seed}, {walks} walks of up to {steps} steps, {time_budget:.0f} s", err=True)
-            # Shrinking has as long again as the search: half in Hypothesis's shrinker, half here.
+            # Shrinking has its budget (as long as the search, unless told): half in Hypothesis's shrinker, half here.
+            shrink = time_budget if shrink_budget is None else shrink_budget
             run = run_walks(target, seed=seed, walks=walks, steps=steps, time_budget_s=time_budget,
-                            shrink_budget_s=time_budget / 2, progress=lambda line: click.echo(line, err=True))
+                            shrink_budget_s=shrink / 2, progress=lambda line: click.echo(line, err=True))
             if run.failing is None:
-                click.echo(f"explore: nothing found in {run.walks} walks ({run.steps} steps)")
+                ended = "" if run.walks >= walks else f", of {walks}: the time budget ran out"
+                click.echo(f"explore: nothing found in {run.walks} walks ({run.steps} steps){ended}")
                 if run_dir is not None:
                     folder.mkdir(parents=True, exist_ok=True)
                     _report(run_dir)
                 sys.exit(0)
-            shortest = shorten(target, *run.failing, deadline=time.monotonic() + time_budget / 2,
+            click.echo(f"explore: first contradicted in walk {run.first_walk} of {walks}")
+            shortest = shorten(target, *run.failing, deadline=time.monotonic() + shrink / 2,
                                progress=lambda line: click.echo(line, err=True))
             taken, found = shortest.taken, shortest.found
             feature = gherkin.feature(taken, found, sent=shortest.sent)

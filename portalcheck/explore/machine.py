@@ -46,6 +46,7 @@ class Run:
     steps: int = 0
     started: float = dataclasses.field(default_factory=time.monotonic)
     failing: tuple[list[act.Action], list[Contradiction]] | None = None
+    first_walk: int = 0  # the walk, counted from 1, that first contradicted the model (0: none did)
     shrink_budget_s: float = 60.0
     shrink_deadline: float | None = None
     progress: Callable[[str], None] = lambda line: print(line, file=sys.stderr)
@@ -56,6 +57,7 @@ class Run:
 
     def failed(self, taken: list[act.Action], found: list[Contradiction]) -> None:
         if self.failing is None:
+            self.first_walk = self.walks + 1
             # Shrinking replays walks: it has a budget of its own, from the first contradiction.
             self.shrink_deadline = time.monotonic() + self.shrink_budget_s
         if self.failing is None or len(taken) <= len(self.failing[0]):
