@@ -30,6 +30,7 @@ from ..control import ControlError, SiteControl
 from . import actions as act
 from . import model
 from .devices import Devices
+from .quiet import QuietWindows, Unwanted, Window
 from .target import Target
 
 SLACK_S = 1.0  # beyond the readings: events the model dated at a reading happened a little later
@@ -110,7 +111,7 @@ class Walk:
         self.devices = Devices(target.browser, target.profile, self.emails)
         self.timing = Timing()
         self._signed_out_cookies: dict[str, str] = {}  # device key -> the session cookie it held before signing out
-        self._quiet: dict[str, Any] | None = None  # a step's mail-must-not-arrive window, still open (see `_arrived`)
+        self.windows = QuietWindows(target.sink, self.emails, self._kind_of)  # for unwanted email, still open
         self.passwords = {name: f"Walker-{secrets.token_urlsafe(12)}" for name in act.NAMES}  # the one each may choose
 
     # -- the site and its clock -------------------------------------------------------------------
@@ -157,8 +158,8 @@ class Walk:
         assert self.state is not None
         before = self.clock()
         expected_mail = model.apply(self.state, action, before)[2]
-        if self._quiet is not None and not _mail_free(action, expected_mail):
-            late = self._close_quiet(wait=True)  # this action may mail the same people: the window first
+        if self.windows.open and not _mail_free(action, expected_mail):  # it may mail people a window holds
+            late = self._unwanted(self.windows.make_way(self._may_mail(action, expected_mail)))
             if late:
                 return late
         index = len(self.taken)
@@ -185,43 +186,33 @@ class Walk:
         contradictions += [Contradiction(index, action, rule, channel, expected, seen, why) for rule, channel, expected, seen, why in problems]
         self.state = state
         self.sent.append(model.mail_channel(candidates[chosen][2]))
-        late: list[Contradiction] = []
-        if self._quiet is not None and self._quiet["index"] == index:
-            mail = next((expect for expect in candidates[chosen][1] if expect.channel == "mail"), None)
-            self._quiet.update(rule=mail.rule if mail else "LL-3", why=mail.why if mail else "no email is sent",
-                               expected=observed["mail"], observed=observed["mail"])
-        elif self._quiet is not None and time.monotonic() >= self._quiet["deadline"]:
-            late = self._close_quiet(wait=False)
-        if late:  # the earlier step's contradiction came first
+        mail = next((expect for expect in candidates[chosen][1] if expect.channel == "mail"), None)
+        for window in self.windows.open:
+            if window.index == index and mail is not None:
+                window.rule, window.why = mail.rule, mail.why
+        late = self._unwanted(self.windows.expired())
+        if late:  # an earlier step's contradiction came first
             return late
         # What a person sees first: the page, then whose details, mail, the control API; the
         # session cookie's value and attributes are consequences or details, named last.
         return sorted(contradictions, key=lambda item: next((rank for rank, prefix in enumerate(CHANNEL_ORDER) if item.channel.startswith(prefix)), len(CHANNEL_ORDER)))
 
     def finish(self) -> list[Contradiction]:
-        """At the end of a walk: the mail-must-not-arrive window still open, waited out and judged."""
-        return self._close_quiet(wait=True) if self._quiet is not None else []
+        """At the end of a walk: the windows for unwanted email still open, waited out and judged."""
+        return self._unwanted(self.windows.finish())
 
-    def _close_quiet(self, *, wait: bool) -> list[Contradiction]:
-        """The window of a step after which some of the walk's people must get no email: waited
-        out (if `wait`), then any email that came for them since is that step's contradiction."""
-        quiet, self._quiet = self._quiet, None
-        assert quiet is not None
-        if wait:
-            for who in quiet["recipients"]:
-                try:
-                    self.target.sink.mailbox(self.emails[who]).expect_none(after=quiet["cursor"], within=max(0.0, quiet["deadline"] - time.monotonic()))
-                except AssertionError:
-                    pass  # judged below
-        late = []
-        for who in quiet["recipients"]:
-            for message in self.target.sink.mailbox(self.emails[who]).messages():
-                if message.seq > quiet["cursor"]:
-                    late.append((who, next((kind for kind, spec in self.profile.emails.items() if spec.subject.search(message.subject)), "other")))
-        if not late or "rule" not in quiet:
+    def _unwanted(self, found: list[Unwanted]) -> list[Contradiction]:
+        """The earliest step's contradiction of those whose windows saw email for its people."""
+        if not found:
             return []
-        return [Contradiction(quiet["index"], quiet["action"], quiet["rule"], "mail", quiet["expected"],
-                              tuple(sorted([*quiet["observed"], *late])), quiet["why"])]
+        first = min(found, key=lambda item: item.window.index)
+        window = first.window
+        return [Contradiction(window.index, window.action, window.rule, "mail", window.expected,
+                              tuple(sorted([*window.expected, *first.arrived])), window.why)]
+
+    def _kind_of(self, subject: str) -> str:
+        """The profile's kind of an email, by its subject ("other" for none)."""
+        return next((kind for kind, spec in self.profile.emails.items() if spec.subject.search(subject)), "other")
 
     def _cursor(self) -> int:
         return self.target.sink.mailbox(self.emails[model.UNKNOWN]).cursor()
@@ -518,27 +509,30 @@ class Walk:
             except Exception:  # MailTimeout: what came instead is judged below
                 timeout = 0.1
         # An email that must not arrive is watched for; one more beside an email that came is
-        # caught at the next step (a walk's step would otherwise cost the quiet time every time).
-        # The window is not waited out here: the walk goes on with actions that send no mail (a
-        # page opened, the clock moved), and an email for these people arriving while they do is
-        # this step's, judged when the window closes (`_close_quiet`: at the first action that may
-        # mail, once it is over, or at the walk's end).
-        quiet = [who for who in self._watched(action) if not any(mail.to == who for mail in sent)] if isinstance(action, MAIL_ACTIONS) else []
-        held = set(self._quiet["recipients"]) if self._quiet is not None else set()
+        # caught at the next step. The window is not waited out here (`quiet`): the walk goes on,
+        # and an email for these people arriving meanwhile is this step's, judged when the window
+        # closes (at a step that may mail them, once it is over, or at the walk's end).
+        quiet = {who for who in self._watched(action) if not any(mail.to == who for mail in sent)} if isinstance(action, MAIL_ACTIONS) else set()
+        held = self.windows.holding()
         self._arrivals = []
         found = []
         for who, email in self.emails.items():
             for message in self.target.sink.mailbox(email).messages():
-                if message.seq > cursor and not (who in held and message.seq > self._quiet["cursor"]):
-                    kind = next((kind for kind, spec in self.profile.emails.items() if spec.subject.search(message.subject)), "other")
+                if message.seq > cursor and not (who in held and message.seq > held[who].cursor):
+                    kind = self._kind_of(message.subject)
                     found.append((who, kind))
                     self._arrivals.append((message.seq, who, kind, message))
         self._arrivals.sort(key=lambda item: item[0])
         if quiet:
-            self._quiet = {"index": len(self.taken) - 1, "action": action, "recipients": quiet,
-                           "deadline": time.monotonic() + self.profile.mail_quiet_s,
-                           "cursor": max([cursor, *(item[0] for item in self._arrivals)])}
+            self.windows.opened(Window(len(self.taken) - 1, action, quiet, time.monotonic() + self.profile.mail_quiet_s,
+                                       cursor=max([cursor, *(item[0] for item in self._arrivals)]), expected=tuple(sorted(found))))
         return tuple(sorted(found))
+
+    def _may_mail(self, action: act.Action, expected: list[model.Mail]) -> set[str]:
+        """Whom an action may send email to: whom the model expects it to, whom it asks email for,
+        and her, for the other site's invitation."""
+        people = {mail.to for mail in expected} | (set(self._watched(action)) if isinstance(action, MAIL_ACTIONS) else set())
+        return people | ({action.customer} if isinstance(action, act.OpenOtherSitesManagementUrl) else set())
 
     def _watched(self, action: act.Action) -> list[str]:
         if isinstance(action, act.CompareLoginLinkAnswers):

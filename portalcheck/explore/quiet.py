@@ -1,0 +1,103 @@
+"""The windows in which an email must not arrive, one for each step after which some people must get none.
+
+A subscription with automatic invitations off, a login link LL-8 refuses, an address without
+access: after such a step someone must get no email, which only waiting can show. A step that
+waited out `mail_quiet_s` every time would cost far more than a scenario's step, so the walk goes
+on and the window stays open for those people until its deadline. Every email is judged once:
+an email for a person whose window is open is the window's (its step's contradiction, told when
+the window closes); any other is the step's during which it arrived.
+
+A later step that may mail one of them makes way first (`make_way`): the window is judged on what
+came for her so far, without waiting, and she is handed over: from then on an email for her is the
+new step's. If it expects none for her either, its own window covers her longer; if it expects
+one, an extra email beside it is its contradiction, or the next step's if it comes later, as for
+any step whose email came. What that cannot tell apart: a late unwanted email standing in for the
+new step's own, which never comes, of the very same kind (two faults hiding each other, on a
+portal whose email lags behind its answers).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any, Callable
+
+from fake_mail import MailSink, RemoteSink
+
+from . import actions as act
+
+
+@dataclasses.dataclass
+class Window:
+    """After step `index`, until `deadline`: no email for `recipients` later than `cursor`."""
+
+    index: int
+    action: act.Action
+    recipients: set[str]
+    deadline: float
+    cursor: int  # the sink's sequence number of the last email the step itself took
+    rule: str = "LL-3"  # the expectation it came from, set once the step is judged
+    why: str = "no email is sent"
+    expected: tuple[tuple[str, str], ...] = ()  # the emails the step expected, and saw
+
+
+@dataclasses.dataclass(frozen=True)
+class Unwanted:
+    """A window closed with emails for its people: its step's contradiction."""
+
+    window: Window
+    arrived: tuple[tuple[str, str], ...]  # (person, kind) of each email that came in it
+
+
+class QuietWindows:
+    """The open windows of one walk; a person is in one window at most."""
+
+    def __init__(self, sink: MailSink | RemoteSink, emails: dict[str, str], kind_of: Callable[[str], str],
+                 now: Callable[[], float] = time.monotonic) -> None:
+        self.sink = sink
+        self.emails = emails  # person -> address, the walk's own
+        self.kind_of = kind_of  # an email's subject -> the profile's kind of email
+        self.now = now  # the clock of the deadlines (`Window.deadline`)
+        self.open: list[Window] = []
+
+    def holding(self) -> dict[str, Window]:
+        """Who is held, by which window: an email for them after its cursor is the window's."""
+        return {who: window for window in self.open for who in window.recipients}
+
+    def opened(self, window: Window) -> None:
+        assert not window.recipients & set(self.holding()), "a person is in one window at most"
+        self.open.append(window)
+
+    def make_way(self, may_mail: set[str]) -> list[Unwanted]:
+        """Before a step that may email `may_mail`: those people judged on what came so far, and handed over."""
+        return [found for window in list(self.open) if window.recipients & may_mail
+                for found in self._close(window, wait=False, only=window.recipients & may_mail)]
+
+    def expired(self) -> list[Unwanted]:
+        """Close every window whose time is over."""
+        now = self.now()
+        return [found for window in list(self.open) if now >= window.deadline for found in self._close(window, wait=False)]
+
+    def finish(self) -> list[Unwanted]:
+        """At the end of a walk: every window waited out and closed."""
+        return [found for window in list(self.open) for found in self._close(window, wait=True)]
+
+    def _close(self, window: Window, *, wait: bool, only: set[str] | None = None) -> list[Unwanted]:
+        """Judge `window` on the emails that came for its people (waited out first, if `wait`).
+        With `only`, those people are handed over and the rest stay held, unless it found some."""
+        if wait:
+            for who in window.recipients:
+                try:
+                    self.sink.mailbox(self.emails[who]).expect_none(after=window.cursor, within=max(0.0, window.deadline - self.now()))
+                except AssertionError:
+                    pass  # judged below
+        arrived = tuple(sorted(
+            (who, self.kind_of(message.subject)) for who in window.recipients
+            for message in self.sink.mailbox(self.emails[who]).messages() if message.seq > window.cursor
+        ))
+        if only is not None and not arrived:
+            window.recipients -= only
+            if window.recipients:
+                return []
+        self.open.remove(window)
+        return [Unwanted(window, arrived)] if arrived else []

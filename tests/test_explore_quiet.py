@@ -1,0 +1,130 @@
+"""The windows for unwanted email (`portalcheck.explore.quiet`), on a sink made up in memory.
+
+Each email is judged once: by the window of the person it came for while her window is open, else
+by the step it arrived during. A step that may mail a held person takes her over, without waiting,
+once what came for her so far is judged.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from portalcheck.explore import actions as act
+from portalcheck.explore.quiet import QuietWindows, Window
+
+
+@dataclasses.dataclass
+class Message:
+    seq: int
+    subject: str
+
+
+class Box:
+    def __init__(self, sink: "Sink", address: str) -> None:
+        self.sink, self.address = sink, address
+
+    def messages(self) -> list[Message]:
+        return [message for to, message in self.sink.sent if to == self.address]
+
+    def expect_none(self, *, after: int, within: float) -> None:
+        self.sink.waited.append((self.address, after, within))
+        self.sink.clock += within  # the wait is the window's rest
+        if any(message.seq > after for message in self.messages()):
+            raise AssertionError("an email came")
+
+
+class Sink:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Message]] = []
+        self.waited: list[tuple[str, int, float]] = []
+        self.clock = 100.0
+
+    def mailbox(self, address: str) -> Box:
+        return Box(self, address)
+
+    def deliver(self, address: str, subject: str) -> int:
+        seq = len(self.sent) + 1
+        self.sent.append((address, Message(seq, subject)))
+        return seq
+
+
+EMAILS = {"Ada": "ada@example.com", "Bea": "bea@example.com", "someone": "someone@example.com"}
+SUBSCRIBED = act.Subscribe("Ada")
+
+
+@pytest.fixture
+def sink() -> Sink:
+    return Sink()
+
+
+@pytest.fixture
+def windows(sink: Sink) -> QuietWindows:
+    return QuietWindows(sink, EMAILS, lambda subject: subject.split()[0], now=lambda: sink.clock)
+
+
+def window(index: int, *who: str, deadline: float = 100.75, cursor: int = 0) -> Window:
+    return Window(index, SUBSCRIBED, set(who), deadline, cursor, rule="INV-2", why="no invitation with automatic invitations off")
+
+
+def test_an_email_for_a_held_person_is_her_windows_contradiction_once_it_is_over(sink: Sink, windows: QuietWindows) -> None:
+    windows.opened(window(0, "Ada"))
+    sink.deliver(EMAILS["Ada"], "invitation for Ada")
+    assert windows.expired() == []  # not over yet: still open
+    sink.clock = 101.0
+    [found] = windows.expired()
+    assert (found.window.index, found.window.rule, found.arrived) == (0, "INV-2", (("Ada", "invitation"),))
+    assert windows.open == [] and sink.waited == []
+
+
+def test_a_window_that_saw_nothing_closes_without_a_contradiction(sink: Sink, windows: QuietWindows) -> None:
+    windows.opened(window(0, "Ada", cursor=1))
+    sink.deliver(EMAILS["Ada"], "old")  # seq 1: the step's own, before the window
+    sink.deliver(EMAILS["Bea"], "invitation for Bea")  # not held
+    sink.clock = 101.0
+    assert windows.expired() == [] and windows.open == []
+
+
+def test_a_step_that_may_mail_a_held_person_takes_her_over_without_waiting(sink: Sink, windows: QuietWindows) -> None:
+    windows.opened(window(0, "Ada", "Bea"))
+    sink.clock = 100.25
+    assert windows.make_way({"Ada"}) == []
+    assert sink.waited == []
+    assert windows.holding() == {"Bea": windows.open[0]}  # Bea stays held; Ada is the next step's
+    windows.opened(window(1, "Ada", deadline=101.5, cursor=0))
+
+
+def test_the_last_held_person_taken_over_closes_the_window(sink: Sink, windows: QuietWindows) -> None:
+    windows.opened(window(0, "Ada"))
+    assert windows.make_way({"Ada", "Bea"}) == []
+    assert windows.open == [] and sink.waited == []
+
+
+def test_taking_her_over_first_judges_what_came_for_her_so_far(sink: Sink, windows: QuietWindows) -> None:
+    windows.opened(window(0, "Ada", "Bea"))
+    sink.deliver(EMAILS["Bea"], "invitation for Bea")
+    [found] = windows.make_way({"Bea"})
+    assert found.arrived == (("Bea", "invitation"),) and found.window.index == 0
+    assert windows.open == [] and sink.waited == []
+
+
+def test_a_step_that_mails_nobody_held_leaves_the_windows_open(sink: Sink, windows: QuietWindows) -> None:
+    windows.opened(window(0, "Ada"))
+    assert windows.make_way({"Bea"}) == []
+    assert [item.index for item in windows.open] == [0] and sink.waited == []
+
+
+def test_the_end_of_a_walk_waits_every_window_out(sink: Sink, windows: QuietWindows) -> None:
+    windows.opened(window(0, "Ada"))
+    windows.opened(window(2, "Bea", deadline=101.0, cursor=0))
+    sink.deliver(EMAILS["Bea"], "login_link for Bea")
+    found = windows.finish()
+    assert [(item.window.index, item.arrived) for item in found] == [(2, (("Bea", "login_link"),))]
+    assert [address for address, _, _ in sink.waited] == [EMAILS["Ada"], EMAILS["Bea"]] and windows.open == []
+
+
+def test_a_person_is_in_one_window_at_most(windows: QuietWindows) -> None:
+    windows.opened(window(0, "Ada"))
+    with pytest.raises(AssertionError, match="one window at most"):
+        windows.opened(window(1, "Ada"))
