@@ -20,7 +20,6 @@ from ..browsing import WatchedPage
 from ..profile import Profile
 from . import model
 
-MARKER_WAIT_S = 1.0  # once the page is drawn, how long it may take to show one of the markers
 # The page markers of the profile, most specific first (a notice may sit on the sign-in page).
 MARKERS = (
     ("signed_in", model.ACCOUNT), ("choose_password", model.CHOOSE_PASSWORD), ("verify_device", model.VERIFY),
@@ -119,22 +118,15 @@ class Devices:
         return watched
 
     def marker(self, page: Page) -> str:
-        """Which of the profile's page markers shows ("unknown" when none does in time)."""
+        """Which of the profile's page markers shows ("unknown" when none does once the page holds still)."""
         watched = self._drawn(page)  # a single-page app shows no marker, or the wrong one, until it has drawn its answer
-        locators = [page.locator(self.profile.selectors[name]) for name, _ in MARKERS]
-        combined = locators[0]
-        for locator in locators[1:]:
-            combined = combined.or_(locator)
         for _ in range(2):
-            try:  # a page that is drawn shows its marker at once; one that shows none is not kept waiting long
-                combined.first.wait_for(state="visible", timeout=min(self.profile.page_timeout_s, MARKER_WAIT_S) * 1000)
-            except PlaywrightError:
-                return "unknown"
-            for locator, (_, state) in zip(locators, MARKERS):
-                if locator.first.is_visible():
+            for name, state in MARKERS:
+                if page.locator(self.profile.selectors[name]).first.is_visible():
                     return state
-            # The view was drawn anew between the two looks (a script redrawing its answer): once
-            # it holds still, look again.
+            # None shows: the page may be drawing itself still, or was drawn anew between the
+            # looks (a script redrawing its answer). Once it holds still, look again: a page that
+            # holds still and shows no marker shows none (not waited for: a wrong page is common).
             watched.settle("drawing the page")
         return "unknown"
 
