@@ -53,7 +53,7 @@ class ExploreOptions:
     shrinking a finding has `shrink_s` of its own."""
 
     seed: int = 1
-    walks: int = 30
+    walks: int = 60
     steps: int = 15
     budget_s: float = 900.0
     shrink_s: float = 90.0

@@ -147,7 +147,7 @@ def test_the_explore_column_says_found_with_steps_not_found_another_rule_or_run_
     for text in ("MU-3, 4 steps", "not found within budget", "LL-5, 3 steps (not LL-6)", "run problem", "found nothing"):
         assert text in html, text
     assert "Not caught by explore: ll5_no_expiry, ll6_reusable, ev1_unverified_access." in html
-    assert "seed 1, 30 walks of up to 15 steps, the search capped at 900.0 s, 90.0 s to shrink a finding" in html
+    assert "seed 1, 60 walks of up to 15 steps, the search capped at 900.0 s, 90.0 s to shrink a finding" in html
     data = json.loads(json_path.read_text())
     assert [row["explore_caught"] for row in data["faults"]] == [True, False, False, False]
     assert data["faults"][0]["explore"] | {"finding": ""} == {
@@ -155,7 +155,7 @@ def test_the_explore_column_says_found_with_steps_not_found_another_rule_or_run_
         "problem": "", "out_dir": str(tmp_path),
     }
     assert data["explore_control_clean"] is True and data["control"]["explore"]["outcome"] == "nothing"
-    assert data["explore_options"] == {"seed": 1, "walks": 30, "steps": 15, "budget_s": 900.0, "shrink_s": 90.0}
+    assert data["explore_options"] == {"seed": 1, "walks": 60, "steps": 15, "budget_s": 900.0, "shrink_s": 90.0}
 
 
 def test_check_all_explores_each_fault_and_once_without(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
