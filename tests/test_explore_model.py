@@ -490,6 +490,20 @@ def test_a_device_verified_in_her_site_is_asked_to_verify_in_another_site_that_t
     assert site.page(act.OpenManagementUrl("Ada", "laptop"))[0] == model.ACCOUNT  # her own site keeps the laptop verified
 
 
+def test_the_device_that_accepted_the_other_sites_invitation_shows_no_verify_page_of_hers() -> None:
+    """Found on the correct simulator (teeth control, seed 1, walk 57): her phone was sent to the
+    verify page, then accepted the other site's invitation, and the walk still asked a login link
+    from the verify page the model thought it showed."""
+    from portalcheck.explore.choose import possible
+
+    site = Site()
+    site.accepted("Ada", "laptop")
+    assert site.page(act.OpenManagementUrl("Ada", "phone")) == (model.VERIFY, "MU-3")
+    assert possible(site.state, act.AskFromVerifyPage("Ada", "phone"))
+    site.do(act.OpenOtherSitesManagementUrl("Ada", "laptop", "phone"))  # accepted there on her phone
+    assert not possible(site.state, act.AskFromVerifyPage("Ada", "phone"))
+
+
 def test_a_device_waiting_to_be_verified_stays_unverified_when_a_link_is_opened_on_another() -> None:
     site = Site()
     site.accepted()

@@ -649,6 +649,9 @@ class _Step:
         self.expect("mail", ((a.customer, "invitation"),), "INV-1", "the other site invites her too")
         self.show(a.customer, a.device, VERIFY, "SEC-6", "a device verified in one site is not verified in another merchant's site")
         self.s.devices[device_key(a.customer, a.device)].page = OTHER_SITE  # that verify page is the other site's, not hers
+        # The device she accepted it on shows the other site's account page: nothing of hers either
+        # (a verify page it showed before is gone, so there is nothing to ask a login link from).
+        self.s.devices.setdefault(device_key(a.customer, a.other), Device()).page = OTHER_SITE
 
     def reuse_ended_session(self, a: act.ReuseEndedSession) -> None:
         """SES-4: a session she signed out of stays ended on the portal, even if its cookie comes back."""
