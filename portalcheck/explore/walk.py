@@ -198,7 +198,10 @@ class Walk:
         return sorted(contradictions, key=lambda item: next((rank for rank, prefix in enumerate(CHANNEL_ORDER) if item.channel.startswith(prefix)), len(CHANNEL_ORDER)))
 
     def finish(self) -> list[Contradiction]:
-        """At the end of a walk: the windows for unwanted email still open, waited out and judged."""
+        """At the end of a walk: the windows for unwanted email still open, waited out and judged.
+        The walk's devices are closed first, while the windows run: no step follows."""
+        if self.windows.open:
+            self.devices.close()
         return self._unwanted(self.windows.finish())
 
     def _unwanted(self, found: list[Unwanted]) -> list[Contradiction]:
