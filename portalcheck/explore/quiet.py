@@ -13,14 +13,15 @@ outbox), and an email that came during the new step could then be either step's.
 wrong step, a finding names the wrong rule, and cut back to that step it may not replay: an
 invitation a subscription should not have sent, arriving while the next login link was asked for,
 was told as LL-3 in a walk of 4 steps, not as INV-2 in 2. A step that may mail only people no
-window holds goes on at once.
+window holds goes on at once; an email for a held person that such a step caused (a portal
+mixing up its customers) is told as her window's, as one a page opened caused always was.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, Callable
+from typing import Callable
 
 from fake_mail import MailSink, RemoteSink
 
