@@ -36,7 +36,7 @@ FOUND, RUN_PROBLEM = 1, 2
 @click.option("--walks", type=click.IntRange(min=1), default=50, show_default=True, help="How many walks at most.")
 @click.option("--steps", type=click.IntRange(min=1), default=20, show_default=True, help="Actions per walk at most.")
 @click.option("--time-budget", "time_budget", type=click.FloatRange(min=1), default=300.0, show_default=True,
-              help="Seconds the walks may take; shrinking a finding has as long again.")
+              help="Seconds the walks may take (shrinking a finding has --shrink-budget more).")
 @click.option("--shrink-budget", "shrink_budget", type=click.FloatRange(min=1), default=None,
               metavar="SECONDS", help="How long shrinking a finding may take.  [default: as long as --time-budget]")
 @click.option("--fault", "faults", multiple=True, help="With the bundled simulator: turn this fault on (repeatable).")
