@@ -33,6 +33,7 @@ import jinja2
 from simulator.faults import REGISTRY, Fault
 
 from . import bundled, report, rules
+from .explore.output import FIRST_CONTRADICTED, NOTHING_FOUND
 
 RUN_TIMEOUT_S = 600.0  # one narrowed run takes seconds; this only stops a hung one
 INTERRUPT_GRACE_S = 30.0
@@ -40,8 +41,16 @@ CONTROL = "control"  # the run without faults, and its folder
 EXPLORE = "explore"  # an explore run's folder, inside its fault's
 EXPLORE_EXIT = {0: "nothing", 1: "found"}  # portalcheck.explore.command's statuses; any other: a run problem
 EXPLORE_START_S = 120.0  # beyond its cap and its shrinking, the browser and simulator start
-# How many walks an explore run says it took, by its exit status (portalcheck.explore.command's lines).
-WALKS_SAID = {0: re.compile(r"nothing found in (\d+) walks"), 1: re.compile(r"first contradicted in walk (\d+)")}
+
+
+def _said(line: str, number: str) -> re.Pattern[str]:
+    """A line of explore's output, as a pattern whose group is the number named `number`."""
+    before, _, after = line.partition("{" + number + "}")
+    return re.compile(re.escape(before) + r"(\d+)" + re.escape(after.split("{")[0]))
+
+
+# How many walks an explore run says it took, by its exit status.
+WALKS_SAID = {0: _said(NOTHING_FOUND, "walks"), 1: _said(FIRST_CONTRADICTED, "walk")}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -48,6 +48,15 @@ def test_exit_0_says_how_many_walks_found_nothing_and_whether_time_ran_out(tmp_p
     assert teeth.explore_summary(run, "") == "clean" + text.removeprefix("not found")
 
 
+def test_the_walks_are_read_from_the_lines_the_explore_command_writes(tmp_path: Path) -> None:
+    from portalcheck.explore.output import FIRST_CONTRADICTED, NOTHING_FOUND
+
+    nothing = teeth.read_explore((MU3,), tmp_path, 0, 3.0, NOTHING_FOUND.format(walks=61, steps=900, ended=""), walks_allowed=60)
+    write_finding(tmp_path, "MU-3", 4)
+    found = teeth.read_explore((MU3,), tmp_path, 1, 3.0, FIRST_CONTRADICTED.format(walk=43, walks=60), walks_allowed=60)
+    assert (nothing.walks, found.walks) == (61, 43)
+
+
 def test_exit_1_reads_the_rule_and_the_length_of_the_shortest_walk(tmp_path: Path) -> None:
     finding = write_finding(tmp_path, "MU-3", 4)
     run = teeth.read_explore((MU3,), tmp_path, 1, 3.0)

@@ -21,6 +21,7 @@ from ..profile import load as load_profile
 from . import finding as findings
 from . import gherkin
 from .machine import explore as run_walks
+from .output import FIRST_CONTRADICTED, NOTHING_FOUND
 from .replay import replay, shorten
 from .target import RunProblem, open_target
 
@@ -67,12 +68,12 @@ def explore(profile_path: Path | None, seed: int, walks: int, steps: int, time_b
                             shrink_budget_s=shrink / 2, progress=lambda line: click.echo(line, err=True))
             if run.failing is None:
                 ended = "" if run.walks >= walks else f", of {walks}: the time budget ran out"
-                click.echo(f"explore: nothing found in {run.walks} walks ({run.steps} steps){ended}")
+                click.echo(NOTHING_FOUND.format(walks=run.walks, steps=run.steps, ended=ended))
                 if run_dir is not None:
                     folder.mkdir(parents=True, exist_ok=True)
                     _report(run_dir)
                 sys.exit(0)
-            click.echo(f"explore: first contradicted in walk {run.first_walk} of {walks}")
+            click.echo(FIRST_CONTRADICTED.format(walk=run.first_walk, walks=walks))
             shortest = shorten(target, *run.failing, deadline=time.monotonic() + shrink / 2,
                                progress=lambda line: click.echo(line, err=True))
             taken, found = shortest.taken, shortest.found
