@@ -530,8 +530,8 @@ td.own { outline: 3px solid #333; outline-offset: -3px; font-weight: bold; }
 </p>
 {% if matrix.explored %}{% set o = matrix.explore_options or {} %}<p>The <em>explore</em> column: <code>portalcheck explore</code> alone against the same fault
 (seed {{ o.seed }}, {{ o.walks }} walks of up to {{ o.steps }} steps, the search capped at {{ o.budget_s }} s, {{ o.shrink_s }} s to shrink a finding);
-caught when it finds a contradiction of the fault's own rule, with the length of the shortest walk
-it shrank to. Explore without faults:
+caught when it finds a contradiction of the fault's own rule, or of one its bug is declared to break
+too, with the length of the shortest walk it shrank to and the walk it was first seen in. Explore without faults:
 <span class="{{ 'verdict-ok' if matrix.explore_control_clean else 'verdict-bad' }}">{{ explore_text(matrix.control.explore, '') }}</span>.
 {% if matrix.explore_uncaught %}Not caught by explore: {{ matrix.explore_uncaught | join(", ") }}.{% endif %}</p>{% endif %}
 <p>Each row is one run of the suite against the bundled simulator, narrowed to the scenarios of the
