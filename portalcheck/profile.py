@@ -54,6 +54,7 @@ class Profile:
     mail_timeout_s: float = 10.0
     page_timeout_s: float = 10.0
     mail_quiet_s: float = 0.75
+    mail_in_order: bool = False  # the portal delivers its emails in the order it decided to send them
     expected_deviations: Mapping[str, str] = dataclasses.field(default_factory=dict)
     session_cookie: str = ""  # the session cookie's name; empty: judge every cookie the portal sets
 
@@ -171,6 +172,7 @@ def _parse(file: Path, data: Mapping[str, Any]) -> Profile:
         mail_timeout_s=get("timing.mail_timeout_s", float, 10.0),
         page_timeout_s=get("timing.page_timeout_s", float, 10.0),
         mail_quiet_s=get("timing.mail_quiet_s", float, 0.75),
+        mail_in_order=get("timing.mail_in_order", bool, False),
         expected_deviations=deviations,
         session_cookie=session_cookie,
     )

@@ -124,3 +124,62 @@ def test_a_person_is_in_one_window_at_most(windows: QuietWindows) -> None:
     windows.opened(window(0, "Ada"))
     with pytest.raises(AssertionError, match="one window at most"):
         windows.opened(window(1, "Ada"))
+
+
+# -- in-order mail: an email asked for since has come, so nothing more can come in any window ---
+
+
+def settled_by(sink: Sink, *, comes: bool, late: tuple[str, str] | None = None):
+    """A `settled` that asks for an email of its own: `late` (an email the held step caused,
+    still on its way) is delivered first, as a portal sending in order would."""
+    asked: list[float] = []
+
+    def settled() -> bool:
+        asked.append(sink.clock)
+        if late is not None:
+            sink.deliver(*late)
+        if comes:
+            sink.deliver("sentinel@example.com", "account for the walk")
+        return comes
+
+    return settled, asked
+
+
+def test_with_mail_in_order_a_step_that_may_mail_a_held_person_waits_for_no_window(sink: Sink) -> None:
+    settled, asked = settled_by(sink, comes=True, late=(EMAILS["Ada"], "invitation for Ada"))
+    windows = QuietWindows(sink, EMAILS, lambda subject: subject.split()[0], now=lambda: sink.clock, settled=settled)
+    windows.opened(window(0, "Ada"))
+    windows.opened(window(1, "Bea"))
+    [found] = windows.make_way({"Ada"})
+    assert (found.window.index, found.window.rule, found.arrived) == (0, "INV-2", (("Ada", "invitation"),))
+    assert sink.waited == [] and len(asked) == 1
+    assert windows.open == []  # Bea's too: nothing more can come in it either
+
+
+def test_with_mail_in_order_the_end_of_a_walk_asks_once_and_judges_every_window(sink: Sink) -> None:
+    settled, asked = settled_by(sink, comes=True, late=(EMAILS["Bea"], "login_link for Bea"))
+    windows = QuietWindows(sink, EMAILS, lambda subject: subject.split()[0], now=lambda: sink.clock, settled=settled)
+    windows.opened(window(0, "Ada"))
+    windows.opened(window(2, "Bea", deadline=101.0))
+    found = windows.finish()
+    assert [(item.window.index, item.arrived) for item in found] == [(2, (("Bea", "login_link"),))]
+    assert sink.waited == [] and len(asked) == 1 and windows.open == []
+
+
+def test_no_window_no_email_asked_for(sink: Sink) -> None:
+    settled, asked = settled_by(sink, comes=True)
+    windows = QuietWindows(sink, EMAILS, lambda subject: subject.split()[0], now=lambda: sink.clock, settled=settled)
+    windows.opened(window(0, "Ada"))
+    assert windows.make_way({"Bea"}) == [] and windows.finish() == [] and len(asked) == 1
+    assert windows.finish() == [] and len(asked) == 1
+
+
+def test_when_the_email_asked_for_does_not_come_the_windows_are_waited_out_from_then_on(sink: Sink) -> None:
+    settled, asked = settled_by(sink, comes=False)
+    windows = QuietWindows(sink, EMAILS, lambda subject: subject.split()[0], now=lambda: sink.clock, settled=settled)
+    windows.opened(window(0, "Ada"))
+    assert windows.make_way({"Ada"}) == []
+    assert sink.waited == [(EMAILS["Ada"], 0, 0.75)] and len(asked) == 1
+    windows.opened(window(1, "Ada", deadline=sink.clock + 0.75))
+    windows.finish()
+    assert len(asked) == 1 and len(sink.waited) == 2  # not asked again: waited out

@@ -15,6 +15,11 @@ invitation a subscription should not have sent, arriving while the next login li
 was told as LL-3 in a walk of 4 steps, not as INV-2 in 2. A step that may mail only people no
 window holds goes on at once; an email for a held person that such a step caused (a portal
 mixing up its customers) is told as her window's, as one a page opened caused always was.
+
+A portal that delivers its emails in the order it decided to send them (the profile's
+`timing.mail_in_order`) need not be waited out: once an email asked for after a window's step
+has come (`settled`, the walk's own account email to a customer of its own), every email that
+step caused has come too, and every open window can be judged at once.
 """
 
 from __future__ import annotations
@@ -54,11 +59,14 @@ class QuietWindows:
     """The open windows of one walk; a person is in one window at most."""
 
     def __init__(self, sink: MailSink | RemoteSink, emails: dict[str, str], kind_of: Callable[[str], str],
-                 now: Callable[[], float] = time.monotonic) -> None:
+                 now: Callable[[], float] = time.monotonic, settled: Callable[[], bool] | None = None) -> None:
         self.sink = sink
         self.emails = emails  # person -> address, the walk's own
         self.kind_of = kind_of  # an email's subject -> the profile's kind of email
         self.now = now  # the clock of the deadlines (`Window.deadline`)
+        # With in-order mail: asks for an email and awaits it; True once it came, False if it did
+        # not (the windows are then waited out, and no later one is settled so).
+        self.settled = settled
         self.open: list[Window] = []
 
     def holding(self) -> dict[str, Window]:
@@ -71,7 +79,7 @@ class QuietWindows:
 
     def make_way(self, may_mail: set[str]) -> list[Unwanted]:
         """Before a step that may email `may_mail`: the windows holding any of them waited out and closed."""
-        return [found for window in list(self.open) if window.recipients & may_mail for found in self._close(window, wait=True)]
+        return self._settle([window for window in self.open if window.recipients & may_mail])
 
     def expired(self) -> list[Unwanted]:
         """Close every window whose time is over."""
@@ -80,7 +88,18 @@ class QuietWindows:
 
     def finish(self) -> list[Unwanted]:
         """At the end of a walk: every window waited out and closed."""
-        return [found for window in list(self.open) for found in self._close(window, wait=True)]
+        return self._settle(list(self.open))
+
+    def _settle(self, windows: list[Window]) -> list[Unwanted]:
+        """Close `windows` once nothing more can come in them: every open window at once when an
+        email asked for now has come (in-order mail), else each waited out."""
+        if not windows:
+            return []
+        if self.settled is not None:
+            if self.settled():
+                return [found for window in list(self.open) for found in self._close(window, wait=False)]
+            self.settled = None
+        return [found for window in windows for found in self._close(window, wait=True)]
 
     def _close(self, window: Window, *, wait: bool) -> list[Unwanted]:
         """Judge `window` on the emails that came for its people (waited out first, if `wait`)."""
