@@ -64,8 +64,8 @@ class QuietWindows:
         self.emails = emails  # person -> address, the walk's own
         self.kind_of = kind_of  # an email's subject -> the profile's kind of email
         self.now = now  # the clock of the deadlines (`Window.deadline`)
-        # With in-order mail: asks for an email and awaits it; True once it came, False if it did
-        # not (the windows are then waited out, and no later one is settled so).
+        # With in-order mail: asks for an email and awaits it; True once it came. False if it did
+        # not: the windows are then waited out, from then on.
         self.settled = settled
         self.open: list[Window] = []
 
@@ -78,7 +78,8 @@ class QuietWindows:
         self.open.append(window)
 
     def make_way(self, may_mail: set[str]) -> list[Unwanted]:
-        """Before a step that may email `may_mail`: the windows holding any of them waited out and closed."""
+        """Before a step that may email `may_mail`: the windows holding any of them closed, once
+        nothing more can come in them (`_settle`)."""
         return self._settle([window for window in self.open if window.recipients & may_mail])
 
     def expired(self) -> list[Unwanted]:
@@ -87,7 +88,7 @@ class QuietWindows:
         return [found for window in list(self.open) if now >= window.deadline for found in self._close(window, wait=False)]
 
     def finish(self) -> list[Unwanted]:
-        """At the end of a walk: every window waited out and closed."""
+        """At the end of a walk: every window closed, once nothing more can come in it (`_settle`)."""
         return self._settle(list(self.open))
 
     def _settle(self, windows: list[Window]) -> list[Unwanted]:
